@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { reportFailure } from './action.js';
+import { commands } from './commands/index.js';
+
+const program = new Command();
+program
+  .name('edgeopt')
+  .description('Hardware-aware optimization of edge vision models: measure which variant is fastest and accurate enough on this device.')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .configureOutput({ outputError: (text, write) => write(`edgeopt: ${text.replace(/^error: /, 'error: ').trimEnd()}\n`) });
+
+for (const register of commands) register(program);
+
+program.parseAsync(process.argv).catch(reportFailure);

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Benchmarks and onnxruntime sessions are CPU-bound: running test files in parallel on a
+    // 2-core machine only makes each slower and noisier.
+    fileParallelism: false,
+  },
+});
