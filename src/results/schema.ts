@@ -1,0 +1,102 @@
+import type { BenchStats } from '../bench/benchmark.js';
+import type { MachineProvenance } from '../bench/provenance.js';
+
+/**
+ * results.json, the record `edgeopt run` writes and `select`, `report` and `demo` read.
+ * Versioned: readers check `schemaVersion` and refuse what they do not understand.
+ */
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export interface RunResults {
+  schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  tool: { name: 'edgeopt'; version: string };
+  createdAt: string;
+  /** 'complete', or 'partial' when a step failed or the run was interrupted (see `errors`). */
+  status: 'complete' | 'partial';
+  environment: MachineProvenance;
+  model: ModelInfo;
+  settings: RunSettings;
+  variants: VariantResult[];
+  findings: string[];
+  selection?: SelectionResult;
+  /** Browser benchmarks posted by `edgeopt demo` from other devices. */
+  devices?: DeviceReport[];
+  errors: Array<{ step: string; variant?: string; message: string }>;
+}
+
+export interface ModelInfo {
+  /** What the user asked for: a path, or 'default' for the built-in synthetic model. */
+  source: string;
+  name: string;
+  family?: 'yolov5' | 'ultralytics' | string;
+  /** True for the built-in model with seeded synthetic weights: latency is valid, accuracy is not. */
+  synthetic: boolean;
+  inputShape?: number[];
+  notes: string[];
+}
+
+export interface RunSettings {
+  runs: number;
+  warmup: number;
+  rounds: number;
+  scenarios: string[];
+  evalData?: string;
+  calibData?: string;
+  skipped: string[];
+}
+
+export interface VariantResult {
+  /** Stable id: 'fp32', 'int8-dynamic', 'int8-static-full', 'fp16', … */
+  name: string;
+  /** What the variant is, in words. */
+  description: string;
+  /** File name of the model inside the output directory. */
+  path: string;
+  sizeBytes: number;
+  analysis: VariantAnalysis;
+  /** How the variant was made (quantizer report), when it was. */
+  build?: { seconds: number; details: Record<string, unknown> };
+  benchmarks: {
+    controlled?: BenchStats;
+    practical?: BenchStats;
+    practicalThreads?: number;
+    sweep?: Array<{ threads: number; stats: BenchStats }>;
+  };
+  profile?: { scenario: string; totalMs: number; opTypes: Array<{ opType: string; ms: number; share: number; count: number }> };
+  accuracy?: { images: number; map50: number; map50_95: number; precision: number; recall: number };
+  fidelity?: { cosine: number; maxAbsDiff: number; detectionAgreement?: number };
+  /** Achieved GMAC/s in the controlled scenario and whether it is physically plausible. */
+  plausibility?: { gmacPerS: number; plausible: boolean; note?: string };
+  errors: string[];
+}
+
+export interface VariantAnalysis {
+  nodes: number;
+  parameters: number;
+  parameterBytes: number;
+  macs: number;
+  opCounts: Record<string, number>;
+  quantization: Record<string, number>;
+}
+
+export interface SelectionResult {
+  scenario: string;
+  constraints: SelectionConstraints;
+  chosen?: string;
+  /** One line per variant: why it was chosen or rejected, in numbers. */
+  reasons: Array<{ variant: string; accepted: boolean; text: string }>;
+  summary: string;
+}
+
+export interface SelectionConstraints {
+  maxLatencyMs?: number;
+  maxSizeMb?: number;
+  /** Largest accepted mAP50-95 drop vs FP32, in points (0.5 = half a point). */
+  maxMapDrop?: number;
+}
+
+export interface DeviceReport {
+  receivedAt: string;
+  device: { userAgent: string; hardwareConcurrency?: number; platform?: string };
+  results: Array<{ variant: string; backend: string; threads: number; runs: number; p50Ms: number; meanMs?: number; p95Ms?: number }>;
+}

@@ -1,0 +1,95 @@
+import type { BenchStats } from '../bench/benchmark.js';
+import type { RunResults, SelectionConstraints, SelectionResult, VariantResult } from '../results/schema.js';
+import { EdgeoptError } from '../util/errors.js';
+
+export type SelectScenario = 'controlled' | 'practical';
+
+/** Accuracy budget used when accuracy was measured and the user set none: one mAP50-95 point. */
+export const DEFAULT_MAX_MAP_DROP = 1.0;
+
+interface Candidate {
+  variant: VariantResult;
+  stats?: BenchStats;
+}
+
+const fmt = (x: number, digits = 1) => x.toFixed(digits);
+const mb = (bytes: number) => bytes / 1e6;
+
+function speedPhrase(latency: number, baseline: number): string {
+  const ratio = baseline / latency;
+  if (Math.abs(ratio - 1) < 0.03) return 'as fast as FP32';
+  return ratio > 1 ? `${fmt(ratio, 2)}x faster than FP32` : `${fmt(1 / ratio, 2)}x slower than FP32`;
+}
+
+/** Whether the measured CPU has FP16 arithmetic; decides how a slow FP16 variant is explained. */
+function hasFp16Arithmetic(flags: readonly string[]): boolean {
+  return flags.some((f) => ['avx512_fp16', 'fphp', 'asimdhp', 'amx_fp16'].includes(f));
+}
+
+/**
+ * Picks the fastest variant that meets the constraints in the chosen scenario and explains every
+ * decision in numbers. Pure: it reads a results record and returns a verdict.
+ */
+export function selectVariant(
+  results: RunResults,
+  constraints: SelectionConstraints = {},
+  scenario: SelectScenario = 'controlled',
+): SelectionResult {
+  const baseline = results.variants.find((v) => v.name === 'fp32') ?? results.variants[0];
+  if (!baseline) throw new EdgeoptError('results contain no variants to select from');
+  const baseStats = baseline.benchmarks[scenario];
+  if (!baseStats) throw new EdgeoptError(`the FP32 baseline has no '${scenario}' benchmark; run edgeopt run with that scenario`);
+  const baseMap = baseline.accuracy?.map50_95;
+  const accuracyMeasured = baseMap !== undefined;
+  const maxMapDrop = constraints.maxMapDrop ?? (accuracyMeasured ? DEFAULT_MAX_MAP_DROP : undefined);
+  const effective: SelectionConstraints = { ...constraints, maxMapDrop };
+  const fp16Capable = hasFp16Arithmetic(results.environment.isa.flags);
+
+  const reasons: SelectionResult['reasons'] = [];
+  const accepted: Candidate[] = [];
+  for (const variant of results.variants) {
+    const stats = variant.benchmarks[scenario];
+    if (!stats) {
+      reasons.push({ variant: variant.name, accepted: false, text: `${variant.name} rejected: no ${scenario} benchmark (${variant.errors[0] ?? 'not measured'})` });
+      continue;
+    }
+    const problems: string[] = [];
+    const facts: string[] = [speedPhrase(stats.p50Ms, baseStats.p50Ms), `p50 ${fmt(stats.p50Ms)} ms`, `${fmt(mb(variant.sizeBytes), 1)} MB`];
+    if (constraints.maxLatencyMs !== undefined && stats.p50Ms > constraints.maxLatencyMs) {
+      problems.push(`p50 ${fmt(stats.p50Ms)} ms exceeds ${constraints.maxLatencyMs} ms`);
+    }
+    if (constraints.maxSizeMb !== undefined && mb(variant.sizeBytes) > constraints.maxSizeMb) {
+      problems.push(`${fmt(mb(variant.sizeBytes), 2)} MB exceeds ${constraints.maxSizeMb} MB`);
+    }
+    if (accuracyMeasured && variant.accuracy) {
+      const drop = (baseMap! - variant.accuracy.map50_95) * 100;
+      facts.push(`${drop >= 0 ? '−' : '+'}${fmt(Math.abs(drop), 2)} mAP50-95`);
+      if (maxMapDrop !== undefined && drop > maxMapDrop) problems.push(`loses ${fmt(drop, 2)} mAP50-95 points (limit ${maxMapDrop})`);
+    } else if (variant !== baseline && maxMapDrop !== undefined) {
+      problems.push('accuracy not measured');
+    } else if (variant !== baseline && variant.fidelity) {
+      facts.push(`output cosine ${variant.fidelity.cosine.toFixed(4)} vs FP32`);
+    }
+    if (variant.name.startsWith('fp16') && stats.p50Ms > baseStats.p50Ms * 1.03) {
+      facts.push(fp16Capable ? 'FP16 kernels did not pay off here' : 'no FP16 arithmetic on this CPU, so onnxruntime computes through casts');
+    }
+    if (problems.length > 0) {
+      reasons.push({ variant: variant.name, accepted: false, text: `${variant.name} rejected: ${problems.join('; ')} (${facts.join(', ')})` });
+    } else {
+      accepted.push({ variant, stats });
+      reasons.push({ variant: variant.name, accepted: true, text: `${variant.name}: ${facts.join(', ')}` });
+    }
+  }
+  accepted.sort((a, b) => a.stats!.p50Ms - b.stats!.p50Ms);
+  const best = accepted[0];
+  const summary = best
+    ? `${best.variant.name} is the best variant for this machine (${scenario}): ${reasons.find((r) => r.variant === best.variant.name)!.text.replace(`${best.variant.name}: `, '')}`
+    : `no variant meets the constraints in the ${scenario} scenario`;
+  // Losers that met the constraints are listed after the winner with the reason they lost: speed.
+  const ordered = [
+    ...reasons.filter((r) => r.variant === best?.variant.name),
+    ...reasons.filter((r) => r.accepted && r.variant !== best?.variant.name).map((r) => ({ ...r, text: `${r.text} — slower than ${best!.variant.name}` })),
+    ...reasons.filter((r) => !r.accepted),
+  ];
+  return { scenario, constraints: effective, chosen: best?.variant.name, reasons: ordered, summary };
+}
