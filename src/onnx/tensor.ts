@@ -80,7 +80,8 @@ export function tensorToArray(tensor: TensorProto): TensorData {
       );
     }
     if (raw.byteOffset % info.bytes === 0) return info.make(raw.buffer as ArrayBuffer, raw.byteOffset, count);
-    const copy = raw.slice();
+    // new Uint8Array(...) copies; Buffer#slice (protobufjs hands out Buffers in Node) would be a view.
+    const copy = new Uint8Array(raw);
     return info.make(copy.buffer, 0, count);
   }
   return fromTypedFields(tensor, count, info);

@@ -1,0 +1,32 @@
+import { concatSplitRules } from './concat-split.js';
+import { constantRules } from './constant.js';
+import { convRules } from './conv.js';
+import { elementwiseRules } from './elementwise.js';
+import { gatherSliceRules } from './gather-slice.js';
+import { matmulRules } from './matmul.js';
+import { poolRules } from './pool.js';
+import { quantizeRules } from './quantize.js';
+import { reduceRules } from './reduce.js';
+import { reshapeRules } from './reshape.js';
+import { resizeRules } from './resize.js';
+import type { ShapeRule } from './types.js';
+
+/**
+ * op type → shape rule. Supporting a new op is one rule in one of these files (or a new file) and
+ * one entry here. Keyed by op type alone: the com.microsoft ops we know do not clash with ONNX ones.
+ */
+export const SHAPE_RULES: Readonly<Record<string, ShapeRule>> = {
+  ...elementwiseRules,
+  ...convRules,
+  ...poolRules,
+  ...resizeRules,
+  ...concatSplitRules,
+  ...reshapeRules,
+  ...gatherSliceRules,
+  ...constantRules,
+  ...matmulRules,
+  ...quantizeRules,
+  ...reduceRules,
+};
+
+export type { Dim, OutputInfo, ShapeContext, ShapeRule, TensorType } from './types.js';
