@@ -1,0 +1,51 @@
+import { stat } from 'node:fs/promises';
+import { loadModel, saveModel } from '../onnx/model-io.js';
+import { EdgeoptError } from '../util/errors.js';
+import { modes } from './index.js';
+import type { QuantizeModeOptions, QuantizeReport } from './types.js';
+
+export interface QuantizeFileOptions extends QuantizeModeOptions {
+  /** Key of the `modes` table; default 'dynamic'. */
+  mode?: string;
+}
+
+export interface QuantizeFileResult {
+  report: QuantizeReport;
+  inputPath: string;
+  outputPath: string;
+  inputBytes: number;
+  outputBytes: number;
+  /** inputBytes / outputBytes. */
+  compression: number;
+  /** Time spent quantizing in memory (excludes reading and writing the files). */
+  quantizeMs: number;
+  totalMs: number;
+}
+
+/**
+ * Loads a model, quantizes it with the chosen mode and writes the result atomically. Everything
+ * happens in memory first, so a failure at any step leaves no output file behind.
+ */
+export async function quantizeModelFile(inPath: string, outPath: string, options: QuantizeFileOptions = {}): Promise<QuantizeFileResult> {
+  const { mode: modeName = 'dynamic', ...modeOptions } = options;
+  const mode = modes[modeName];
+  if (!mode) throw new EdgeoptError(`unknown quantization mode '${modeName}' (available: ${Object.keys(modes).join(', ')})`);
+  const start = performance.now();
+  const inputBytes = (await stat(inPath).catch(() => undefined))?.size;
+  if (inputBytes === undefined) throw new EdgeoptError(`model not found: ${inPath}`);
+  const model = await loadModel(inPath);
+  const quantizeStart = performance.now();
+  const { model: quantized, report } = await mode(model, modeOptions);
+  const quantizeMs = performance.now() - quantizeStart;
+  const outputBytes = await saveModel(quantized, outPath);
+  return {
+    report,
+    inputPath: inPath,
+    outputPath: outPath,
+    inputBytes,
+    outputBytes,
+    compression: inputBytes / outputBytes,
+    quantizeMs,
+    totalMs: performance.now() - start,
+  };
+}
