@@ -146,18 +146,9 @@ export class DynamicQuantizeContext {
   }
 }
 
-/**
- * A float32 initializer's values in a buffer of their own. The copy is deliberate: raw_data often
- * sits at an odd offset inside the file buffer, and a copy is the only safe way to view it as float32.
- */
+/** A float initializer's values as a float32 copy the quantizer may modify without touching the source model. */
 export function readFloat32(tensor: TensorProto): Float32Array {
-  const raw = tensor.rawData;
-  if (raw && raw.byteLength > 0 && tensor.dataType === DataType.FLOAT) {
-    const bytes = new Uint8Array(raw.byteLength);
-    bytes.set(raw);
-    return new Float32Array(bytes.buffer, 0, raw.byteLength / 4);
-  }
-  return tensor.dataType === DataType.FLOAT ? Float32Array.from(tensorToArray(tensor) as Float32Array) : tensorToFloat32(tensor);
+  return tensorToFloat32(tensor).slice();
 }
 
 function transpose2d(values: Float32Array, rows: number, cols: number): Float32Array {
