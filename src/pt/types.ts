@@ -45,6 +45,8 @@ export interface PyDict {
   entries: Array<[PyValue, PyValue]>;
   /** Class name for dict subclasses such as 'collections.OrderedDict'. */
   className?: string;
+  /** Instance attributes a dict subclass carried (BUILD state), e.g. a state_dict's `_metadata`. */
+  attrs?: PyValue;
 }
 
 export interface PyTuple {
