@@ -1,0 +1,96 @@
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { parseNamesMetadata } from '../eval/names.js';
+import { getMetadata } from '../onnx/builder.js';
+import { loadModel } from '../onnx/model-io.js';
+import { DataType, type ValueInfoProto } from '../onnx/types.js';
+import { readResults } from '../results/io.js';
+import { EdgeoptError } from '../util/errors.js';
+import { assertReadableFile } from '../util/fs.js';
+
+/** A model the demo offers, as the user named it. */
+export interface DemoModelSource {
+  name: string;
+  path: string;
+}
+
+/** What the page needs to know about a model before downloading it (served as /api/models). */
+export interface DemoModelInfo {
+  index: number;
+  name: string;
+  sizeBytes: number;
+  inputName: string;
+  /** Input dims; symbolic dims are null. */
+  inputShape: Array<number | null>;
+  /** 'float32' or 'float16': an FP16 variant without float32 IO needs half-precision input. */
+  inputType: 'float32' | 'float16';
+  outputName: string;
+  outputShape: Array<number | null>;
+  /** Class names by class id, from the model's `names` metadata (empty when it has none). */
+  classNames: string[];
+}
+
+export interface DemoModel extends DemoModelInfo {
+  path: string;
+}
+
+function dims(info: ValueInfoProto | undefined): Array<number | null> {
+  return (info?.type?.tensorType?.shape?.dim ?? []).map((d) => (typeof d.dimValue === 'number' && d.dimValue > 0 ? d.dimValue : null));
+}
+
+/** Reads a model's IO signature and class names (the weights are parsed too, but only once at start-up). */
+export async function describeDemoModel(source: DemoModelSource, index: number): Promise<DemoModel> {
+  const sizeBytes = await assertReadableFile(source.path, 'model');
+  const model = await loadModel(source.path);
+  const graph = model.graph!;
+  const initializerNames = new Set(graph.initializer.map((t) => t.name));
+  const input = graph.input.find((i) => !initializerNames.has(i.name ?? ''));
+  const output = graph.output[0];
+  if (!input || !output) throw new EdgeoptError(`${source.path} has no image input or no output, so it is not a detector`);
+  const elemType = input.type?.tensorType?.elemType;
+  if (elemType !== DataType.FLOAT && elemType !== DataType.FLOAT16) {
+    throw new EdgeoptError(`${source.path}: the demo needs a float32 or float16 image input, '${input.name}' has element type ${elemType}`);
+  }
+  return {
+    index,
+    name: source.name,
+    path: source.path,
+    sizeBytes,
+    inputName: input.name ?? '',
+    inputShape: dims(input),
+    inputType: elemType === DataType.FLOAT16 ? 'float16' : 'float32',
+    outputName: output.name ?? '',
+    outputShape: dims(output),
+    classNames: parseNamesMetadata(getMetadata(model)['names']) ?? [],
+  };
+}
+
+export function publicModelInfo(model: DemoModel): DemoModelInfo {
+  const { path: _path, ...info } = model;
+  return info;
+}
+
+/** Models named on the command line; names are the file names (made unique if two collide). */
+export function modelSourcesFromPaths(paths: string[]): DemoModelSource[] {
+  const seen = new Map<string, number>();
+  return paths.map((path) => {
+    const base = basename(path).replace(/\.onnx$/i, '');
+    const count = (seen.get(base) ?? 0) + 1;
+    seen.set(base, count);
+    return { name: count === 1 ? base : `${base} (${count})`, path: resolve(path) };
+  });
+}
+
+/**
+ * The variants an `edgeopt run` folder produced, from its results.json (`variants: [{name, path}]`).
+ * Relative paths (the run writes file names) are relative to the folder, so a moved folder still works.
+ */
+export async function modelSourcesFromRun(runDir: string): Promise<{ sources: DemoModelSource[]; resultsPath: string }> {
+  const resultsPath = join(resolve(runDir), 'results.json');
+  const results = await readResults(resultsPath);
+  if (results.variants.length === 0) throw new EdgeoptError(`${resultsPath} lists no variants`);
+  const sources = results.variants.map((v, i): DemoModelSource => {
+    if (typeof v.path !== 'string' || v.path === '') throw new EdgeoptError(`${resultsPath}: variant ${i} has no model path`);
+    return { name: v.name || basename(v.path), path: isAbsolute(v.path) ? v.path : join(dirname(resultsPath), v.path) };
+  });
+  return { sources, resultsPath };
+}
