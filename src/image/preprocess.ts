@@ -1,0 +1,116 @@
+import sharp from 'sharp';
+import { EdgeoptError, describeError } from '../util/errors.js';
+import { letterboxGeometry, type LetterboxGeometry } from './letterbox.js';
+
+/** Grey level of the letterbox border (the YOLO predictors pad with 114). */
+export const LETTERBOX_PAD_VALUE = 114;
+
+/** How the image is resized into the letterbox. See `resizeInto` for why the default is what it is. */
+export type Resampling = 'bilinear-affine' | 'linear' | 'cubic' | 'lanczos3' | 'nearest';
+
+export interface PreprocessOptions {
+  width: number;
+  height: number;
+  resampling?: Resampling;
+}
+
+export interface ImageTensor {
+  /** NCHW float32, RGB, values in 0..1, border 114/255. */
+  data: Float32Array;
+  dims: [1, 3, number, number];
+  geometry: LetterboxGeometry;
+  /** Size of the decoded image after EXIF orientation (what boxes are mapped back to). */
+  srcWidth: number;
+  srcHeight: number;
+}
+
+export interface DecodedRgb {
+  /** Interleaved RGB bytes, 3 per pixel. */
+  pixels: Buffer;
+  width: number;
+  height: number;
+}
+
+/**
+ * Decodes any image sharp reads to 8-bit sRGB without alpha, upright according to its EXIF orientation
+ * (OpenCV's imread, which the reference predictors use, also honours the orientation).
+ */
+export async function decodeRgb(input: string | Buffer): Promise<DecodedRgb> {
+  try {
+    const { data, info } = await sharp(input, { failOn: 'error' })
+      .rotate()
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`expected 3 channels after conversion, got ${info.channels}`);
+    return { pixels: data, width: info.width, height: info.height };
+  } catch (err) {
+    const what = typeof input === 'string' ? input : 'image buffer';
+    throw new EdgeoptError(`cannot decode image ${what}: ${describeError(err)}`);
+  }
+}
+
+/**
+ * Resizes decoded RGB to the letterbox's inner size. The default is libvips' affine transform with a bilinear
+ * interpolator and pixel-centre offsets, which is the same sampling as OpenCV's INTER_LINEAR (no antialiasing
+ * filter when shrinking); sharp's `resize` kernels low-pass filter when shrinking and drift further from the
+ * reference tensors (measured in preprocess.test.ts).
+ */
+async function resizeInto(image: DecodedRgb, geometry: LetterboxGeometry, resampling: Resampling): Promise<Buffer> {
+  const { newWidth, newHeight } = geometry;
+  const raw = { raw: { width: image.width, height: image.height, channels: 3 as const } };
+  if (newWidth === image.width && newHeight === image.height) return image.pixels;
+  if (resampling === 'bilinear-affine') {
+    const sx = newWidth / image.width;
+    const sy = newHeight / image.height;
+    // Output pixel centre (x + 0.5) / s - 0.5 in the input, as OpenCV samples.
+    const { data, info } = await sharp(image.pixels, raw)
+      .affine([sx, 0, 0, sy], {
+        interpolator: sharp.interpolators.bilinear,
+        idx: 0.5,
+        idy: 0.5,
+        odx: -0.5,
+        ody: -0.5,
+      })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.width !== newWidth || info.height !== newHeight || info.channels !== 3) {
+      throw new Error(`affine resize gave ${info.width}x${info.height}x${info.channels}, expected ${newWidth}x${newHeight}x3`);
+    }
+    return data;
+  }
+  const { data } = await sharp(image.pixels, raw)
+    .resize(newWidth, newHeight, { fit: 'fill', kernel: resampling, fastShrinkOnLoad: false })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return data;
+}
+
+/** Letterboxes decoded RGB pixels into a model input tensor (pad 114, RGB, /255, NCHW). */
+export async function letterboxToTensor(image: DecodedRgb, options: PreprocessOptions): Promise<ImageTensor> {
+  const { width, height } = options;
+  const geometry = letterboxGeometry(image.width, image.height, width, height);
+  const resized = await resizeInto(image, geometry, options.resampling ?? 'bilinear-affine');
+  const plane = width * height;
+  const data = new Float32Array(3 * plane).fill(LETTERBOX_PAD_VALUE / 255);
+  const { newWidth, newHeight, padLeft, padTop } = geometry;
+  for (let y = 0; y < newHeight; y++) {
+    const rowOut = (y + padTop) * width + padLeft;
+    const rowIn = y * newWidth * 3;
+    for (let x = 0; x < newWidth; x++) {
+      const i = rowIn + x * 3;
+      const o = rowOut + x;
+      data[o] = resized[i]! / 255;
+      data[plane + o] = resized[i + 1]! / 255;
+      data[2 * plane + o] = resized[i + 2]! / 255;
+    }
+  }
+  return { data, dims: [1, 3, height, width], geometry, srcWidth: image.width, srcHeight: image.height };
+}
+
+/** YOLO-family preprocessing of an image file or encoded buffer. */
+export async function loadImageTensor(input: string | Buffer, options: PreprocessOptions): Promise<ImageTensor> {
+  return letterboxToTensor(await decodeRgb(input), options);
+}
