@@ -1,4 +1,6 @@
 import { quantizeDynamic } from './dynamic.js';
+import { fp16Mode } from './fp16-mode.js';
+import { staticMode } from './static/index.js';
 import type { QuantizeMode } from './types.js';
 
 /**
@@ -15,9 +17,15 @@ export const modes: Record<string, QuantizeMode> = {
       symmetricWeights: typeof options.symmetricWeights === 'boolean' ? options.symmetricWeights : undefined,
       snapToGrid: typeof options.snapToGrid === 'boolean' ? options.snapToGrid : undefined,
     }),
+  static: staticMode,
+  fp16: fp16Mode,
 };
 
 export { quantizeDynamic, MIN_DYNAMIC_OPSET, type DynamicQuantizeOptions } from './dynamic.js';
 export { quantizeModelFile, type QuantizeFileOptions, type QuantizeFileResult } from './file.js';
 export { computeQParams, quantizeTensor, quantizeValues, roundHalfToEven, quantRange, QUANT_TYPES, type QuantType, type QParams } from './math.js';
 export type { QuantizeMode, QuantizeModeOptions, QuantizeReport, QuantizeResult, SkippedNode } from './types.js';
+export { quantizeStatic, calibrateStatic, findDetectionHead, type StaticQuantizeOptions, type StaticQuantizeReport, type HeadExclusion } from './static/index.js';
+export { convertToFloat16, type Fp16Report } from './fp16.js';
+export { mixedPrecisionSearch, type MixedPrecisionReport } from './mixed.js';
+export { CALIBRATION_METHODS, type CalibrationMethod } from './calibrate/index.js';

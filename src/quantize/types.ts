@@ -29,7 +29,8 @@ export interface SkippedNode {
 export interface QuantizeReport {
   schemaVersion: 1;
   mode: string;
-  weightType: QuantType;
+  /** Storage type of the converted weights ('float16' for the FP16 mode). */
+  weightType: QuantType | 'float16';
   perChannel: boolean;
   /** Whether weights were quantized with a symmetric range (zero point in the middle). */
   symmetricWeights: boolean;

@@ -1,58 +1,123 @@
-import type { Command } from 'commander';
-import { QUANT_TYPES, modes, quantizeModelFile, type QuantType, type QuantizeFileResult } from '../../quantize/index.js';
+import { Option, type Command } from 'commander';
+import { quantizeMixedPrecisionFile, type MixedPrecisionFileResult } from '../../pipeline/mixed-precision.js';
+import { CALIBRATION_METHODS, QUANT_TYPES, modes, quantizeModelFile, type QuantType, type QuantizeFileResult } from '../../quantize/index.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { assertReadableFile } from '../../util/fs.js';
 import { stderrProgress } from '../../util/progress.js';
-import { action } from '../action.js';
+import { action, parseNumberOption } from '../action.js';
 
 interface QuantizeFlags {
   output: string;
   mode: string;
-  weightType: string;
+  weightType?: string;
   perChannel?: boolean;
+  perTensor?: boolean;
   exclude?: string;
   opTypes?: string;
   gridSnap: boolean;
+  calib?: string;
+  calibLimit?: number;
+  method?: string;
+  percentile?: number;
+  activationType?: string;
+  ops?: string;
+  excludeHead: boolean;
+  headExclusion?: string;
+  skipStem: boolean;
+  keepIoTypes: boolean;
+  fp16Block?: string;
+  maxDrop?: number;
+  eval?: string;
+  evalImages?: number;
   json?: boolean;
 }
 
 export function registerQuantize(program: Command): void {
   program
     .command('quantize')
-    .description('quantize an ONNX model (dynamic INT8: integer Conv/MatMul with run-time activation quantization)')
+    .description('make an INT8 or FP16 variant of an ONNX model: dynamic INT8, static QDQ INT8 with calibration, FP16, or accuracy-aware mixed INT8/float')
     .argument('<model>', 'input ONNX model')
     .requiredOption('-o, --output <path>', 'where to write the quantized model')
     .option('--mode <mode>', `quantization mode (${Object.keys(modes).join(', ')})`, 'dynamic')
-    .option('--weight-type <type>', `weight storage type (${QUANT_TYPES.join(', ')})`, 'uint8')
-    .option('--per-channel', 'one weight scale per output channel')
+    .option('--weight-type <type>', `weight storage type (${QUANT_TYPES.join(', ')}); dynamic default uint8, static always int8`)
+    .option('--per-channel', 'one weight scale per output channel (static: the default)')
+    .option('--per-tensor', 'one weight scale per tensor (static)')
     .option('--exclude <list>', 'comma-separated node names, op types or output tensor names to keep in float')
     .option('--op-types <list>', 'comma-separated op types to quantize (default: all the mode supports)')
-    .option('--no-grid-snap', "use onnxruntime's scale formula even for weights already on a quantization grid")
+    .option('--no-grid-snap', "dynamic: use onnxruntime's scale formula even for weights already on a quantization grid")
+    .option('--calib <dir>', 'static: folder of calibration images (preprocessed like the model input)')
+    .option('--calib-limit <n>', 'static: use at most this many calibration images', parseNumberOption('--calib-limit', 1, 1e6, true))
+    .addOption(new Option('--method <name>', 'static: calibration method').choices([...CALIBRATION_METHODS]).default('percentile'))
+    .option('--percentile <p>', 'static: percentile for --method percentile', parseNumberOption('--percentile', 50, 100), 99.999)
+    .addOption(new Option('--activation-type <type>', 'static: activation type (uint8 asymmetric is the fast x86 path)').choices([...QUANT_TYPES]).default('uint8'))
+    .option('--ops <list>', "static: 'all' (Conv, SiLU, Add, Concat, MaxPool, Resize), 'conv', or comma-separated op types", 'all')
+    .option('--no-exclude-head', 'static: also quantize the detection head (box decoding, DFL, final convs)')
+    .addOption(new Option('--head-exclusion <level>', "static: which part of the head stays float: 'final-convs' (decoding, DFL and the last conv of each branch) or 'decode'").choices(['final-convs', 'decode']))
+    .option('--no-skip-stem', 'static: quantize the stem conv too (it ran slower in INT8 on x86 here)')
+    .option('--no-keep-io-types', 'fp16: make the graph inputs and outputs float16 too')
+    .option('--fp16-block <ops>', 'fp16: comma-separated op types kept in float32')
+    .option('--max-drop <points>', 'static: accuracy-aware mixed precision; return layers to float until mAP50-95 drops at most this much (needs --eval)', parseNumberOption('--max-drop', 0, 100))
+    .option('--eval <dir>', 'YOLO-format dataset for --max-drop')
+    .option('--eval-images <n>', 'evaluate --max-drop on at most this many images', parseNumberOption('--eval-images', 1, 1e6, true))
     .option('--json', 'print one JSON object instead of the summary')
     .action(
       action(async (modelPath: string, flags: QuantizeFlags) => {
         if (!modes[flags.mode]) {
           throw new EdgeoptError(`unknown --mode '${flags.mode}' (available: ${Object.keys(modes).join(', ')})`);
         }
-        if (!QUANT_TYPES.includes(flags.weightType as QuantType)) {
+        if (flags.weightType !== undefined && !QUANT_TYPES.includes(flags.weightType as QuantType)) {
           throw new EdgeoptError(`unknown --weight-type '${flags.weightType}' (use ${QUANT_TYPES.join(' or ')})`);
         }
         await assertReadableFile(modelPath, 'model');
         const progress = stderrProgress({ quiet: flags.json });
         progress.step(`quantizing ${modelPath} (${flags.mode})`);
-        const result = await quantizeModelFile(modelPath, flags.output, {
+        if (flags.mode === 'static' && !flags.calib) throw new EdgeoptError('--mode static needs --calib <image folder>');
+        if (flags.maxDrop !== undefined && (flags.mode !== 'static' || !flags.eval)) {
+          throw new EdgeoptError('--max-drop needs --mode static and --eval <dataset>');
+        }
+        const options = {
           mode: flags.mode,
-          weightType: flags.weightType as QuantType,
-          perChannel: flags.perChannel ?? false,
+          weightType: flags.weightType as QuantType | undefined,
+          perChannel: flags.perTensor ? false : flags.perChannel,
           exclude: splitList(flags.exclude),
           opTypes: splitList(flags.opTypes),
           snapToGrid: flags.gridSnap,
+          calib: flags.calib,
+          calibLimit: flags.calibLimit,
+          method: flags.method,
+          percentile: flags.percentile,
+          activationType: flags.activationType,
+          ops: flags.ops === 'all' || flags.ops === 'conv' ? flags.ops : splitList(flags.ops),
+          excludeHead: flags.excludeHead ? (flags.headExclusion ?? true) : false,
+          skipStem: flags.skipStem,
+          keepIoTypes: flags.keepIoTypes,
+          blockList: splitList(flags.fp16Block),
           progress,
-        });
+        };
+        if (flags.maxDrop !== undefined) {
+          const mixed = await quantizeMixedPrecisionFile(modelPath, flags.output, { ...options, maxDrop: flags.maxDrop, evalData: flags.eval!, evalImages: flags.evalImages });
+          process.stdout.write(flags.json ? `${JSON.stringify(mixed, null, 2)}\n` : formatMixed(mixed));
+          return mixed.report.met ? 0 : 3;
+        }
+        const result = await quantizeModelFile(modelPath, flags.output, options);
         for (const name of result.report.unmatchedExcludes) progress.warn(`--exclude '${name}' matched no node`);
         process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatSummary(result));
       }),
     );
+}
+
+function formatMixed(result: MixedPrecisionFileResult): string {
+  const r = result.report;
+  const lat = (ms?: number) => (ms === undefined ? '' : `, ${ms.toFixed(1)} ms`);
+  const lines = [
+    `${result.inputPath} -> ${result.outputPath} (mixed precision, target: at most ${r.maxDrop} mAP50-95 points below FP32 ${r.baselineMap.toFixed(2)})`,
+    `  fully INT8   mAP50-95 ${r.fullyQuantized.map.toFixed(2)} (−${r.fullyQuantized.drop.toFixed(2)})${lat(r.fullyQuantized.latencyMs)}`,
+    `  final        mAP50-95 ${r.final.map.toFixed(2)} (−${r.final.drop.toFixed(2)})${lat(r.final.latencyMs)}, ${r.final.floatBlocks.length} conv blocks in float`,
+    ...r.final.floatBlocks.map((b) => `    float: ${b}`),
+    ...(r.latencyCostMs === undefined ? [] : [`  latency cost of the float blocks: ${r.latencyCostMs.toFixed(1)} ms`]),
+    `  target ${r.met ? 'met' : 'NOT met'}`,
+  ];
+  return `${lines.join('\n')}\n`;
 }
 
 function splitList(value: string | undefined): string[] | undefined {

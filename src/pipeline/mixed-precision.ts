@@ -1,0 +1,78 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchmarkModels } from '../bench/benchmark.js';
+import { evaluateModel } from '../eval/evaluate.js';
+import { loadModel, saveModel } from '../onnx/model-io.js';
+import type { LoadedModel } from '../onnx/types.js';
+import { mixedPrecisionSearch, type MixedPrecisionReport } from '../quantize/mixed.js';
+import type { StaticQuantizeOptions } from '../quantize/static/index.js';
+import type { QuantizeModeOptions } from '../quantize/types.js';
+import { silentProgress, type Progress } from '../util/progress.js';
+
+export interface MixedPrecisionFileOptions extends QuantizeModeOptions {
+  maxDrop: number;
+  evalData: string;
+  evalImages?: number;
+  /** Measure 1-thread latency of the fully quantized and the final model (default true). */
+  measureLatency?: boolean;
+}
+
+export interface MixedPrecisionFileResult {
+  inputPath: string;
+  outputPath: string;
+  outputBytes: number;
+  report: MixedPrecisionReport;
+}
+
+/**
+ * Accuracy-aware mixed precision on files: the quantize stage searches which layers to return to
+ * float, and this wiring gives it the two measurements it needs from later stages — mAP on the
+ * user's dataset (src/eval) and 1-thread latency in an isolated process (src/bench).
+ */
+export async function quantizeMixedPrecisionFile(inPath: string, outPath: string, options: MixedPrecisionFileOptions): Promise<MixedPrecisionFileResult> {
+  const progress: Progress = options.progress ?? silentProgress;
+  const work = await mkdtemp(join(tmpdir(), 'edgeopt-mixed-'));
+  let counter = 0;
+  const asFile = async (model: LoadedModel) => {
+    const path = join(work, `candidate-${counter++}.onnx`);
+    await saveModel(model, path);
+    return path;
+  };
+  try {
+    const model = await loadModel(inPath);
+    const evaluate = async (path: string) => (await evaluateModel(path, options.evalData, { maxImages: options.evalImages })).map50_95 * 100;
+    progress.step(`measuring FP32 accuracy on ${options.evalData}`);
+    const baselineMap = await evaluate(inPath);
+    const quantize: StaticQuantizeOptions = {
+      calibration: options.calib ? { imageDir: String(options.calib), limit: options.calibLimit as number | undefined } : undefined,
+      method: options.method as StaticQuantizeOptions['method'],
+      percentile: options.percentile as number | undefined,
+      activationType: options.activationType as StaticQuantizeOptions['activationType'],
+      perChannel: options.perChannel,
+      ops: options.ops as StaticQuantizeOptions['ops'],
+      exclude: options.exclude,
+      excludeHead: options.excludeHead as StaticQuantizeOptions['excludeHead'],
+      skipStem: options.skipStem as boolean | undefined,
+      progress,
+    };
+    const { model: result, report } = await mixedPrecisionSearch(model, {
+      quantize,
+      baselineMap,
+      maxDrop: options.maxDrop,
+      evaluate: async (candidate) => evaluate(await asFile(candidate)),
+      measureLatency:
+        options.measureLatency === false
+          ? undefined
+          : async (candidate) => {
+              const [bench] = await benchmarkModels([await asFile(candidate)], { scenarios: ['controlled'], runs: 30, warmup: 5, rounds: 1 });
+              return bench?.stats?.p50Ms ?? Number.NaN;
+            },
+      progress,
+    });
+    await saveModel(result, outPath);
+    return { inputPath: inPath, outputPath: outPath, outputBytes: (await stat(outPath)).size, report };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
