@@ -174,7 +174,7 @@ describe('initializers as typed arrays', () => {
     const tensors = ['a', 'bb', 'ccc', 'dddd'].map((name, k) => makeTensor(name, Float32Array.from([1 + k, 2.5, -3, 1e-7]), [4]));
     const decoded = roundTrip(tensors);
     expect(decoded.some((t) => t.rawData!.byteOffset % 4 !== 0)).toBe(true);
-    decoded.forEach((t, k) => expect(Array.from(tensorToArray(t))).toEqual(Array.from(Float32Array.from([1 + k, 2.5, -3, 1e-7]))));
+    decoded.forEach((t, k) => expect(Array.from(tensorToArray(t) as Float32Array)).toEqual(Array.from(Float32Array.from([1 + k, 2.5, -3, 1e-7]))));
   });
 });
 
