@@ -8,7 +8,6 @@ program
   .name('edgeopt')
   .description('Hardware-aware optimization of edge vision models: measure which variant is fastest and accurate enough on this device.')
   .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)')
   .configureOutput({ outputError: (text, write) => write(`edgeopt: ${text.replace(/^error: /, 'error: ').trimEnd()}\n`) });
 
 for (const register of commands) register(program);

@@ -16,6 +16,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 function ratioText(stats: BenchStats, base?: BenchStats): string {
   if (!base) return '–';
+  if (stats === base) return 'baseline';
   const r = base.p50Ms / stats.p50Ms;
   return r >= 1 ? `${r.toFixed(2)}x faster` : `${(1 / r).toFixed(2)}x slower`;
 }
@@ -85,7 +86,7 @@ export function renderReport(results: RunResults, charts: Chart[]): string {
   out.push('\n## Variants and size\n');
   out.push(markdownTable(
     ['variant', 'what it is', 'file MB', 'vs FP32', 'parameter MB', 'quantization ops'],
-    results.variants.map((v) => [v.name, v.description, mb(v.sizeBytes), fp32 ? `${(fp32.sizeBytes / v.sizeBytes).toFixed(2)}x smaller` : '–', mb(v.analysis.parameterBytes), census(v)]),
+    results.variants.map((v) => [v.name, v.description, mb(v.sizeBytes), !fp32 ? '–' : v === fp32 ? 'baseline' : `${(fp32.sizeBytes / v.sizeBytes).toFixed(2)}x smaller`, mb(v.analysis.parameterBytes), census(v)]),
     [false, false, true, false, true, false],
   ));
   out.push(chart('size.svg'));

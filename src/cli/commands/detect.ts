@@ -4,6 +4,7 @@ import { DETECT_CONF, DETECT_IOU, runDetect, type DetectReport } from '../../det
 import type { DetectedObject } from '../../detect/image.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { stderrProgress } from '../../util/progress.js';
+import { withOnnxModel } from '../../convert/ensure-onnx.js';
 import { action, parseNumberOption } from '../action.js';
 
 interface DetectFlags {
@@ -33,7 +34,7 @@ export function registerDetect(program: Command): void {
   program
     .command('detect')
     .description('detect objects in images, a folder or videos with an ONNX YOLO model, writing annotated copies and detections.json')
-    .argument('<model>', 'ONNX model (YOLOv5 or Ultralytics output layout)')
+    .argument('<model>', 'ONNX model (YOLOv5 or Ultralytics output layout) or a .pt checkpoint (converted on the fly)')
     .argument('<input>', 'an image, a video (.mp4 .mov .avi .mkv .webm; needs ffmpeg) or a folder of them')
     .requiredOption('-o, --output <dir>', 'folder for annotated files and detections.json')
     .option('--conf <x>', 'confidence threshold', parseNumberOption('--conf', 0, 1), DETECT_CONF)
@@ -44,12 +45,10 @@ export function registerDetect(program: Command): void {
     .option('--json', 'print the report (as written to detections.json) as one JSON object')
     .action(
       action(async (model: string, input: string, flags: DetectFlags) => {
-        if (/\.pt$/i.test(model)) {
-          throw new EdgeoptError(`${model}: .pt checkpoints are not accepted by detect yet; convert to ONNX first (edgeopt convert) and pass the .onnx`);
-        }
         const progress = stderrProgress({ quiet: flags.json });
         const names = flags.classes ? await readNamesFile(flags.classes) : undefined;
-        const report = await runDetect(model, input, {
+        if (/\.(pt|pth)$/i.test(model)) progress.step(`converting ${model} to ONNX`);
+        const report = await withOnnxModel(model, (onnx) => runDetect(onnx, input, {
           outDir: flags.output,
           conf: flags.conf,
           iou: flags.iou,
@@ -68,7 +67,7 @@ export function registerDetect(program: Command): void {
               );
             }
           },
-        });
+        }));
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(report)}\n`);
         } else {

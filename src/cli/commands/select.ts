@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { readResults } from '../../results/io.js';
+import { selectVariant, type SelectScenario } from '../../select/select.js';
+import { action, parseNumberOption } from '../action.js';
+
+export function registerSelect(program: Command): void {
+  program
+    .command('select')
+    .description('pick the best variant in a results.json for this machine under your constraints, with the reasons in numbers')
+    .argument('<results.json>', 'results written by edgeopt run')
+    .option('--max-latency-ms <ms>', 'largest acceptable median latency', parseNumberOption('--max-latency-ms', 0.001, 1e7))
+    .option('--max-size-mb <mb>', 'largest acceptable model file size', parseNumberOption('--max-size-mb', 0.001, 1e6))
+    .option('--max-map-drop <points>', 'largest acceptable mAP50-95 drop vs FP32, in points (default 1 when accuracy was measured)', parseNumberOption('--max-map-drop', 0, 100))
+    .addOption(new Option('--scenario <name>', 'which latency to optimise').choices(['controlled', 'practical']).default('controlled'))
+    .option('--json', 'print the selection as JSON')
+    .action(
+      action(async (path: string, opts: { maxLatencyMs?: number; maxSizeMb?: number; maxMapDrop?: number; scenario: SelectScenario; json?: boolean }) => {
+        const results = await readResults(path);
+        const selection = selectVariant(results, { maxLatencyMs: opts.maxLatencyMs, maxSizeMb: opts.maxSizeMb, maxMapDrop: opts.maxMapDrop }, opts.scenario);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(selection, null, 2)}\n`);
+        } else {
+          process.stdout.write(`${selection.summary}\n\n`);
+          for (const r of selection.reasons) process.stdout.write(`  ${r.variant === selection.chosen ? '*' : r.accepted ? ' ' : 'x'} ${r.text}\n`);
+        }
+        return selection.chosen ? 0 : 3;
+      }),
+    );
+}

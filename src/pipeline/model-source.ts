@@ -1,0 +1,117 @@
+import { basename, join } from 'node:path';
+import { convertFile } from '../convert/convert.js';
+import { fetchOfficialModel, resolveModelSource, OFFICIAL_MODELS, type OfficialModelName } from '../convert/model-source.js';
+import { detectOutputLayout, type OutputLayoutInfo } from '../eval/decode.js';
+import { familyOfLayout } from '../image/families.js';
+import { getMetadata } from '../onnx/builder.js';
+import type { LoadedModel } from '../onnx/types.js';
+import { loadModel, saveModel } from '../onnx/model-io.js';
+import { buildDefaultModel } from '../models/defaults.js';
+import { BUILTIN_ARCHITECTURES, type BuiltinArchitecture } from '../models/zoo.js';
+import type { ModelInfo } from '../results/schema.js';
+import { sharedAsset } from '../util/assets.js';
+import { EdgeoptError, describeError } from '../util/errors.js';
+import type { Progress } from '../util/progress.js';
+
+/** The shared FP32 model of the study, used when no --model is given and ../shared is present. */
+const SHARED_DEFAULT = ['models', 'yolov5nu_fp32.onnx'];
+
+export interface PreparedModel {
+  info: ModelInfo;
+  /** Where accuracy can be measured by default (COCO models only), when the shared data is present. */
+  defaultEvalData?: string;
+  /** Images for static INT8 calibration by default, when the shared data is present. */
+  defaultCalibData?: string;
+}
+
+/** Counts class names in the `names` metadata the exporters write ("{0: 'person', 1: 'bicycle', …}"). */
+function classCount(metadata: Record<string, string>): number | undefined {
+  const names = metadata.names;
+  if (!names) return undefined;
+  return (names.match(/\d+\s*:/g) ?? []).length || undefined;
+}
+
+/** The detector layout of the first output, when it is one edgeopt knows. */
+function outputLayout(model: LoadedModel): OutputLayoutInfo | undefined {
+  const dims = model.graph.output[0]?.type?.tensorType?.shape?.dim.map((d) => Number(d.dimValue ?? 0));
+  try {
+    return dims ? detectOutputLayout(dims) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Turns `--model` into an FP32 ONNX file at `outPath`: converts a .pt, copies an .onnx (after checking it
+ * loads), builds the synthetic default, or fetches an official checkpoint into the cache when it can.
+ */
+export async function prepareModel(spec: string | undefined, outPath: string, progress: Progress): Promise<PreparedModel> {
+  const notes: string[] = [];
+  let chosen = spec;
+  if (chosen === undefined) {
+    const shared = sharedAsset(...SHARED_DEFAULT);
+    if (shared) {
+      chosen = shared;
+      notes.push(`No --model given: used the study's YOLOv5nu FP32 model from the shared assets (${shared}).`);
+    } else {
+      chosen = 'default';
+      notes.push('No --model given and no shared assets here: used the built-in YOLOv5n with synthetic weights (latency only).');
+    }
+  }
+
+  const builtin = /^(?:default|synthetic:(\w+))$/.exec(chosen);
+  if (builtin) {
+    const arch = (builtin[1] ?? 'yolov5n') as BuiltinArchitecture;
+    if (!BUILTIN_ARCHITECTURES.includes(arch)) {
+      throw new EdgeoptError(`unknown built-in model 'synthetic:${arch}' (choose ${BUILTIN_ARCHITECTURES.map((a) => `synthetic:${a}`).join(', ')})`);
+    }
+    progress.step(`building the built-in ${arch} (synthetic seeded weights)`);
+    const built = buildDefaultModel(arch);
+    await saveModel(built.model, outPath);
+    return {
+      info: { source: chosen, name: `${arch} (built-in, synthetic weights)`, family: built.info.family, synthetic: true, inputShape: [1, 3, ...built.info.imgsz], notes },
+      defaultCalibData: sharedAsset('coco128', 'images'),
+    };
+  }
+
+  let path = chosen;
+  if (chosen in OFFICIAL_MODELS) {
+    try {
+      path = (resolveModelSource(chosen) as { path: string }).path;
+    } catch {
+      progress.step(`fetching the official ${chosen} checkpoint`);
+      try {
+        path = await fetchOfficialModel(chosen as OfficialModelName);
+      } catch (err) {
+        throw new EdgeoptError(`${describeError(err)}`);
+      }
+    }
+  } else {
+    resolveModelSource(chosen); // one-line errors for missing files and unknown kinds
+  }
+
+  let family: string | undefined;
+  if (/\.(pt|pth)$/i.test(path)) {
+    progress.step(`converting ${basename(path)} to ONNX`);
+    const conversion = await convertFile(path, outPath);
+    family = conversion.info.family;
+    notes.push(`Converted from ${basename(path)} by edgeopt in ${(conversion.info.seconds * 1000).toFixed(0)} ms (${conversion.info.architecture}, ${conversion.info.nc} classes).`);
+  } else {
+    const model = await loadModel(path);
+    await saveModel(model, outPath);
+  }
+  const prepared = await loadModel(outPath);
+  const metadata = getMetadata(prepared);
+  const synthetic = metadata.edgeopt_synthetic === 'true';
+  const layout = outputLayout(prepared);
+  family ??= metadata.edgeopt_family ?? (layout ? familyOfLayout(layout.layout) : undefined);
+  const coco = (classCount(metadata) ?? layout?.numClasses) === 80;
+  if (!coco) notes.push('The model is not an 80-class COCO model: accuracy needs --eval with your own labelled images.');
+  return {
+    info: { source: chosen, name: basename(path).replace(/\.(onnx|pt|pth)$/i, ''), family, synthetic, notes },
+    defaultEvalData: coco && !synthetic ? sharedAsset('coco_val128') : undefined,
+    defaultCalibData: sharedAsset('coco128', 'images'),
+  };
+}
+
+export const SHARED_DEFAULT_MODEL = join(...SHARED_DEFAULT);

@@ -1,0 +1,349 @@
+import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { analyzeModel } from '../analyze/analyze.js';
+import { benchmarkModels, type BenchResult } from '../bench/benchmark.js';
+import { checkRunPlausibility, inferPrecision } from '../bench/plausibility.js';
+import { machineProvenance } from '../bench/provenance.js';
+import type { ScenarioName } from '../bench/scenarios.js';
+import { findings as profileFindings, profileModel, type Profile } from '../diagnose/index.js';
+import { evaluateModel } from '../eval/evaluate.js';
+import { loadModel, loadModelSync } from '../onnx/model-io.js';
+import { seededRandom } from '../bench/prng.js';
+import type { CalibrationData, CalibrationSource } from '../quantize/calibrate/index.js';
+import { modelInputShape } from '../quantize/calibrate/collect.js';
+import { calibrateStatic } from '../quantize/static/index.js';
+import { modes, quantizeModelFile } from '../quantize/index.js';
+import { renderReport } from '../report/markdown.js';
+import { writeReport } from '../report/write.js';
+import { writeFileAtomicSync } from '../util/fs.js';
+import { writeResults } from '../results/io.js';
+import { RESULTS_SCHEMA_VERSION, type RunResults, type VariantAnalysis, type VariantResult } from '../results/schema.js';
+import { selectVariant } from '../select/select.js';
+import { describeError, EdgeoptError } from '../util/errors.js';
+import type { Progress } from '../util/progress.js';
+import { prepareModel } from './model-source.js';
+import { VARIANT_PLANS, type VariantPlan } from './variants.js';
+
+export const TOOL_VERSION = '0.1.0';
+
+export interface RunOptions {
+  /** A .onnx or .pt path, a named model ('yolov5n', …), 'default', or undefined for the default choice. */
+  model?: string;
+  outDir: string;
+  runs?: number;
+  warmup?: number;
+  rounds?: number;
+  scenarios?: ScenarioName[];
+  /** YOLO-format dataset for accuracy; undefined = shared coco_val128 when present; false = skip. */
+  evalData?: string | false;
+  evalImages?: number;
+  /** Image folder for static INT8 calibration; undefined = shared coco128 when present; false = skip. */
+  calibData?: string | false;
+  calibImages?: number;
+  /** Only build these variants (fp32 is always included). */
+  variants?: string[];
+  profileRuns?: number;
+  /** Per child-process time limit. */
+  timeoutMs?: number;
+  progress: Progress;
+  /** Aborts between steps (Ctrl-C): results so far are written and marked partial. */
+  signal?: AbortSignal;
+}
+
+const toAnalysis = (a: ReturnType<typeof analyzeModel>): VariantAnalysis => ({
+  nodes: a.nodes,
+  parameters: a.parameters.count,
+  parameterBytes: a.parameterBytes,
+  macs: a.macs.total,
+  opCounts: a.opCounts,
+  quantization: a.quantization,
+});
+
+/**
+ * The study's main.py, done properly: prepare the model, build every variant, measure accuracy,
+ * benchmark in isolated processes, profile, explain, select, and write results.json + report.md.
+ * results.json is rewritten after every step, so an interrupted run still leaves valid partial results.
+ */
+export async function runPipeline(options: RunOptions): Promise<RunResults> {
+  const { outDir, progress } = options;
+  await mkdir(outDir, { recursive: true });
+  const scenarios = options.scenarios ?? ['controlled', 'practical'];
+  const steps = 7;
+  let step = 0;
+  const stepLine = (text: string) => progress.step(`[${++step}/${steps}] ${text}`);
+  const checkAbort = () => {
+    if (options.signal?.aborted) throw new EdgeoptError('interrupted', { exitCode: 130 });
+  };
+
+  stepLine('preparing the model');
+  const fp32Path = join(outDir, 'model.onnx');
+  const source = await prepareModel(options.model, fp32Path, progress);
+  const evalData = options.evalData === false ? undefined : (options.evalData ?? source.defaultEvalData);
+  const calibData = options.calibData === false ? undefined : (options.calibData ?? source.defaultCalibData);
+  const skipped: string[] = [];
+  if (source.info.synthetic) skipped.push('accuracy (synthetic weights)');
+  else if (!evalData) skipped.push('accuracy (no --eval data; pass a YOLO-format folder)');
+  const calibration = calibrationSource(calibData, source.info.synthetic, options.calibImages, fp32Path);
+  if (!calibration) skipped.push('static INT8 (no --calib images; pass an image folder)');
+  else if (calibration.note) source.info.notes.push(calibration.note);
+
+  const results: RunResults = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'edgeopt', version: TOOL_VERSION },
+    createdAt: new Date().toISOString(),
+    status: 'partial',
+    environment: machineProvenance(),
+    model: source.info,
+    settings: {
+      runs: options.runs ?? 100,
+      warmup: options.warmup ?? 10,
+      rounds: options.rounds ?? 3,
+      scenarios,
+      evalData: source.info.synthetic ? undefined : evalData,
+      calibData: calibration?.description,
+      skipped,
+    },
+    variants: [],
+    findings: [],
+    errors: [],
+  };
+  const save = () => writeResults(join(outDir, 'results.json'), results);
+  // Ctrl-C can come in the middle of a long benchmark: record what exists now, synchronously, so the
+  // caller may exit at once and still leave a valid (partial) results.json and report.md behind.
+  options.signal?.addEventListener('abort', () => {
+    results.status = 'partial';
+    results.errors.push({ step: 'run', message: 'interrupted by the user' });
+    writeFileAtomicSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileAtomicSync(join(outDir, 'report.md'), renderReport(results, []));
+  }, { once: true });
+  const fail = (stepName: string, err: unknown, variant?: VariantResult) => {
+    const message = describeError(err);
+    results.errors.push({ step: stepName, variant: variant?.name, message });
+    variant?.errors.push(`${stepName}: ${message}`);
+    progress.warn(`${stepName}${variant ? ` (${variant.name})` : ''} failed: ${message}`);
+  };
+
+  try {
+    // Variants: FP32 plus every quantized form whose prerequisites are met.
+    stepLine('building variants');
+    const plans = VARIANT_PLANS.filter(
+      (p) => p.name === 'fp32' || !options.variants || options.variants.includes(p.name),
+    ).filter((p) => {
+      if (p.quantize?.mode && !modes[p.quantize.mode]) {
+        skipped.push(`${p.name} (quantization mode '${p.quantize.mode}' unavailable)`);
+        return false;
+      }
+      return !(p.needsCalibration && !calibration);
+    });
+    let calibrationData: CalibrationData | undefined;
+    if (calibration && plans.some((p) => p.needsCalibration)) {
+      // One calibration pass serves every static variant (each picks its method and tensors from it).
+      try {
+        calibrationData = await calibrateStatic(await loadModel(fp32Path), calibration.source, { progress });
+      } catch (err) {
+        fail('calibrate', err);
+      }
+    }
+    for (const plan of plans) {
+      checkAbort();
+      if (plan.needsCalibration && !calibrationData) continue;
+      const variant = await buildVariant(plan, fp32Path, outDir, calibrationData, progress).catch((err) => {
+        const failed = emptyVariant(plan);
+        fail('build', err, failed);
+        return failed;
+      });
+      results.variants.push(variant);
+      await save();
+    }
+    const built = results.variants.filter((v) => v.sizeBytes > 0);
+
+    stepLine(evalData && !source.info.synthetic ? `measuring accuracy on ${evalData}` : 'accuracy: skipped');
+    if (evalData && !source.info.synthetic) {
+      for (const variant of built) {
+        checkAbort();
+        try {
+          const r = await evaluateModel(join(outDir, variant.path), evalData, {
+            maxImages: options.evalImages,
+            reference: variant.name === 'fp32' ? undefined : fp32Path,
+            onProgress: (done, total) => progress.tick(`eval ${variant.name}`, done, total),
+          });
+          variant.accuracy = { images: r.images, map50: r.map50, map50_95: r.map50_95, precision: r.precision, recall: r.recall };
+          if (r.fidelity) variant.fidelity = { cosine: r.fidelity.cosine, maxAbsDiff: r.fidelity.maxAbsDiff, detectionAgreement: r.fidelity.detectionAgreement };
+        } catch (err) {
+          fail('accuracy', err, variant);
+        }
+      }
+      await save();
+    }
+
+    checkAbort();
+    stepLine(`benchmarking ${built.length} variants (${scenarios.join(', ')}) in isolated processes`);
+    const benches = await benchmarkModels(built.map((v) => join(outDir, v.path)), {
+      scenarios,
+      runs: options.runs,
+      warmup: options.warmup,
+      rounds: options.rounds,
+      timeoutMs: options.timeoutMs,
+      onProgress: (e) => progress.tick(`bench ${e.scenario}`, e.done, e.planned),
+    });
+    attachBenchmarks(built, outDir, benches, fail);
+    for (const v of built) {
+      const controlled = benches.find((b) => b.model === join(outDir, v.path) && b.scenario === 'controlled');
+      const check = controlled && checkRunPlausibility(controlled, v.analysis.macs, inferPrecision(Object.keys(v.analysis.opCounts)));
+      if (check) v.plausibility = { gmacPerS: check.gmacPerSecond, plausible: check.plausible, note: check.reason || undefined };
+    }
+    await save();
+
+    checkAbort();
+    stepLine('profiling every variant per operator (onnxruntime profiler)');
+    const profiles = new Map<string, Profile>();
+    for (const variant of built) {
+      checkAbort();
+      try {
+        const profile = await profileModel(join(outDir, variant.path), { scenario: 'controlled', runs: options.profileRuns ?? 10, timeoutMs: options.timeoutMs });
+        profiles.set(variant.name, profile);
+        variant.profile = {
+          scenario: profile.scenario,
+          totalMs: profile.kernelMs,
+          opTypes: profile.opTypes.map((o) => ({ opType: o.opType, ms: o.msPerRun, share: o.share, count: o.count })),
+        };
+      } catch (err) {
+        fail('profile', err, variant);
+      }
+    }
+
+    stepLine('explaining the measurements');
+    results.findings = explain(results, profiles);
+
+    stepLine('selecting the best variant for this machine');
+    try {
+      results.selection = selectVariant(results, {}, 'controlled');
+    } catch (err) {
+      fail('select', err);
+    }
+    results.status = results.errors.length === 0 ? 'complete' : 'partial';
+  } catch (err) {
+    if (options.signal?.aborted) throw err;
+    fail('run', err);
+    results.status = 'partial';
+    await save();
+    await writeReport(outDir, results).catch(() => undefined);
+    throw err;
+  }
+  await save();
+  await writeReport(outDir, results);
+  return results;
+}
+
+/**
+ * Calibration images for static INT8: the user's folder, the shared coco128, or — for the synthetic
+ * built-in model only, whose accuracy means nothing anyway — seeded noise, so that static INT8
+ * latency can still be measured on a machine with no images at all.
+ */
+function calibrationSource(
+  dir: string | undefined,
+  synthetic: boolean,
+  limit: number | undefined,
+  modelPath: string,
+): { source: CalibrationSource; description: string; note?: string } | undefined {
+  if (dir) return { source: { imageDir: dir, limit: limit ?? 128 }, description: `${dir} (${limit ?? 128} images at most)` };
+  if (!synthetic) return undefined;
+  const count = limit ?? 8;
+  async function* noise(): AsyncGenerator<Float32Array> {
+    const { dims } = modelInputShape(loadModelSync(modelPath));
+    const random = seededRandom(7);
+    for (let i = 0; i < count; i++) {
+      const sample = new Float32Array(dims.reduce((a, b) => a * b, 1));
+      for (let k = 0; k < sample.length; k++) sample[k] = random();
+      yield sample;
+    }
+  }
+  return {
+    source: noise(),
+    description: `${count} seeded noise images (synthetic model)`,
+    note: 'Static INT8 variants of the synthetic model were calibrated on seeded noise: their latency is valid, their accuracy is not.',
+  };
+}
+
+function emptyVariant(plan: VariantPlan): VariantResult {
+  return {
+    name: plan.name,
+    description: plan.description,
+    path: plan.file,
+    sizeBytes: 0,
+    analysis: { nodes: 0, parameters: 0, parameterBytes: 0, macs: 0, opCounts: {}, quantization: {} },
+    benchmarks: {},
+    errors: [],
+  };
+}
+
+async function buildVariant(
+  plan: VariantPlan,
+  fp32Path: string,
+  outDir: string,
+  calibrationData: CalibrationData | undefined,
+  progress: Progress,
+): Promise<VariantResult> {
+  const path = join(outDir, plan.file);
+  const variant = emptyVariant(plan);
+  if (plan.quantize) {
+    progress.step(`  ${plan.name}: ${plan.description}`);
+    await rm(path, { force: true });
+    const result = await quantizeModelFile(fp32Path, path, {
+      ...plan.quantize,
+      ...(plan.needsCalibration ? { calibrationData } : {}),
+      progress,
+    });
+    variant.build = { seconds: result.quantizeMs / 1000, details: result.report as unknown as Record<string, unknown> };
+  } else if (fp32Path !== path) {
+    await copyFile(fp32Path, path);
+  }
+  variant.sizeBytes = (await stat(path)).size;
+  variant.analysis = toAnalysis(analyzeModel(await loadModel(path), { fileBytes: variant.sizeBytes }));
+  return variant;
+}
+
+function attachBenchmarks(
+  variants: VariantResult[],
+  outDir: string,
+  benches: BenchResult[],
+  fail: (step: string, err: unknown, variant?: VariantResult) => void,
+): void {
+  for (const v of variants) {
+    const mine = benches.filter((b) => b.model === join(outDir, v.path));
+    for (const b of mine) {
+      if (b.error) fail(`benchmark ${b.scenario}${b.scenario === 'sweep' ? ` ${b.threads} threads` : ''}`, b.error, v);
+      if (!b.stats) continue;
+      if (b.scenario === 'controlled') v.benchmarks.controlled = b.stats;
+      else if (b.scenario === 'practical') {
+        v.benchmarks.practical = b.stats;
+        v.benchmarks.practicalThreads = b.threads;
+      } else (v.benchmarks.sweep ??= []).push({ threads: b.threads, stats: b.stats });
+    }
+  }
+}
+
+/** Findings derived from the numbers: profiles against FP32, plus size and accuracy facts. */
+function explain(results: RunResults, profiles: Map<string, Profile>): string[] {
+  const out: string[] = [];
+  const fp32 = results.variants.find((v) => v.name === 'fp32');
+  const baseProfile = profiles.get('fp32');
+  for (const v of results.variants) {
+    if (v.name === 'fp32' || !fp32) continue;
+    const latency = v.benchmarks.controlled && fp32.benchmarks.controlled ? { variant: v.benchmarks.controlled.p50Ms, baseline: fp32.benchmarks.controlled.p50Ms } : undefined;
+    const profile = profiles.get(v.name);
+    if (profile && baseProfile) {
+      out.push(...profileFindings({ variant: profile, baseline: baseProfile, variantLabel: v.name, baselineLabel: 'FP32', latencyMs: latency }));
+    }
+    if (v.sizeBytes > 0 && fp32.sizeBytes > 0) {
+      const acc = v.accuracy && fp32.accuracy ? `, mAP50-95 ${(v.accuracy.map50_95 * 100).toFixed(2)} vs ${(fp32.accuracy.map50_95 * 100).toFixed(2)}` : '';
+      out.push(`${v.name} is ${(fp32.sizeBytes / v.sizeBytes).toFixed(2)}x smaller than FP32 (${(v.sizeBytes / 1e6).toFixed(2)} MB vs ${(fp32.sizeBytes / 1e6).toFixed(2)} MB)${acc}.`);
+    }
+  }
+  for (const v of results.variants) {
+    if (v.plausibility && !v.plausibility.plausible) out.push(`${v.name}: implausible timing — ${v.plausibility.note}`);
+    const s = v.benchmarks.controlled;
+    if (s?.capHit) out.push(`${v.name}: the controlled median did not settle to ±${(s.targetCiRel * 100).toFixed(0)}% within ${s.runs} runs (CV ${(s.cv * 100).toFixed(1)}%); the machine was noisy.`);
+  }
+  return out;
+}

@@ -1,0 +1,61 @@
+import type { QuantizeFileOptions } from '../quantize/index.js';
+
+/**
+ * The variants `edgeopt run` builds from the FP32 model. Each is one quantizer call with fixed,
+ * documented options, so a report row can always be reproduced with `edgeopt quantize`.
+ */
+export interface VariantPlan {
+  name: string;
+  description: string;
+  file: string;
+  /** Quantizer options; undefined for the FP32 original. */
+  quantize?: QuantizeFileOptions;
+  /** Needs calibration images (static INT8). */
+  needsCalibration: boolean;
+}
+
+export const VARIANT_PLANS: readonly VariantPlan[] = [
+  { name: 'fp32', description: 'original FP32 model', file: 'model.onnx', needsCalibration: false },
+  {
+    name: 'int8-dynamic',
+    description: "dynamic INT8 (onnxruntime quantize_dynamic: uint8 weights, activations quantized at run time) — the study's variant",
+    file: 'model_int8_dynamic.onnx',
+    quantize: { mode: 'dynamic', weightType: 'uint8' },
+    needsCalibration: false,
+  },
+  {
+    name: 'fp16',
+    description: 'FP16 weights and compute, FP32 inputs/outputs',
+    file: 'model_fp16.onnx',
+    quantize: { mode: 'fp16', keepIoTypes: true },
+    needsCalibration: false,
+  },
+  {
+    name: 'int8-static-full',
+    description: 'static QDQ INT8, whole body (Conv, SiLU, Add, Concat, MaxPool, Resize); stem conv, DFL and box decoding in float; percentile 99.999 calibration',
+    file: 'model_int8_static_full.onnx',
+    quantize: { mode: 'static', ops: 'all', excludeHead: 'decode', skipStem: true, method: 'percentile', percentile: 99.999 },
+    needsCalibration: true,
+  },
+  {
+    name: 'int8-static-headconv',
+    description: 'as int8-static-full, but the last conv of each head branch also stays float (accuracy first)',
+    file: 'model_int8_static_headconv.onnx',
+    quantize: { mode: 'static', ops: 'all', excludeHead: 'final-convs', skipStem: true, method: 'percentile', percentile: 99.999 },
+    needsCalibration: true,
+  },
+  {
+    name: 'int8-static-conv',
+    description: 'static QDQ INT8 of the convolutions only (SiLU and the rest in float), head decoding in float, percentile 99.999',
+    file: 'model_int8_static_conv.onnx',
+    quantize: { mode: 'static', ops: 'conv', excludeHead: 'decode', skipStem: true, method: 'percentile', percentile: 99.999 },
+    needsCalibration: true,
+  },
+  {
+    name: 'int8-static-with-head',
+    description: 'static QDQ INT8 of everything, detection head and stem included, min-max calibration (what head exclusion protects against)',
+    file: 'model_int8_static_with_head.onnx',
+    quantize: { mode: 'static', ops: 'all', excludeHead: false, skipStem: false, method: 'minmax' },
+    needsCalibration: true,
+  },
+];
