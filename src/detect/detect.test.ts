@@ -68,10 +68,16 @@ describe.skipIf(!hasAssets)('runDetect and edgeopt detect', () => {
     expect(report.conf).toBe(0.25);
   });
 
-  it('CLI: clear messages for a .pt model, a missing input and a model that is not a detector', async () => {
-    const pt = runCli(['detect', asset('models', 'yolov5n.pt'), join(input, 'bus.jpg'), '-o', join(dir, 'x')]);
-    expect(pt.status).not.toBe(0);
-    expect(pt.stderr).toMatch(/edgeopt: error: .*\.pt.*convert/);
+  it('CLI: converts a .pt model on the fly and finds the bus and the people', () => {
+    const pt = runCli(['detect', asset('models', 'yolov5n.pt'), join(input, 'bus.jpg'), '-o', join(dir, 'pt'), '--json']);
+    expect(pt.status).toBe(0);
+    const report = JSON.parse(pt.stdout) as DetectReport;
+    const names = report.images[0]!.detections.map((d) => d.name);
+    expect(names).toContain('bus');
+    expect(names.filter((n) => n === 'person').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('CLI: clear messages for a missing input and a model that is not a detector', async () => {
     const missing = runCli(['detect', MODEL, join(dir, 'nope.jpg'), '-o', join(dir, 'x')]);
     expect(missing.stderr).toMatch(/edgeopt: error: input not found/);
     const notDetector = join(dir, 'pool.onnx');

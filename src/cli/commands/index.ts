@@ -11,17 +11,17 @@ import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerSelect } from './select.js';
 
-/** Every CLI command registers itself here: one file per command under src/cli/commands/. */
+/** Every CLI command registers itself here (one file per command), in pipeline order for --help. */
 export const commands: Array<(program: Command) => void> = [
-  registerAnalyze,
-  registerBench, registerDiagnose,
-  registerConvert,
-  registerDemo,
-  registerDetect,
-  registerEval,
   registerInspect,
+  registerConvert,
+  registerAnalyze,
   registerQuantize,
-  registerReport,
+  registerBench, registerDiagnose,
+  registerEval,
+  registerDetect,
   registerRun,
   registerSelect,
+  registerReport,
+  registerDemo,
 ];
