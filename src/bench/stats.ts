@@ -1,5 +1,5 @@
 import { EdgeoptError } from '../util/errors.js';
-import { seededRandom } from './prng.js';
+import { seededRandom } from '../util/random.js';
 
 /**
  * Latency statistics for one run set. Pure: timings in, numbers out.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { letterboxGeometry, roundHalfEven, unletterboxBox } from './letterbox.js';
+import { roundHalfToEven } from '../util/rounding.js';
+import { letterboxGeometry, unletterboxBox } from './letterbox.js';
 
 describe('letterboxGeometry', () => {
   it('matches the reference letterbox of bus.jpg (810x1080) and zidane.jpg (1280x720)', () => {
@@ -19,7 +20,7 @@ describe('letterboxGeometry', () => {
   });
 
   it('rounds halves to even like Python', () => {
-    expect([0.5, 1.5, 2.5, -0.5, 2.4, 2.6].map(roundHalfEven)).toEqual([0, 2, 2, 0, 2, 3]);
+    expect([0.5, 1.5, 2.5, -1.5, 2.4, 2.6].map(roundHalfToEven)).toEqual([0, 2, 2, -2, 2, 3]);
   });
 
   it('rejects empty sizes', () => {

@@ -3,6 +3,7 @@
  * that it fits the model input, then pad it equally on both sides. Pure arithmetic, no I/O: the browser demo loads
  * this file as well, so it must not import anything from node.
  */
+import { roundHalfToEven } from '../util/rounding.js';
 
 export interface LetterboxGeometry {
   /** Scale from source pixels to model-input pixels (the same on both axes). */
@@ -23,21 +24,14 @@ export type Box = [number, number, number, number];
  * Python's round(): halves go to the even neighbour. The predictors compute sizes with it, and a letterbox
  * that differs by one pixel from theirs shifts every box.
  */
-export function roundHalfEven(x: number): number {
-  const floor = Math.floor(x);
-  const diff = x - floor;
-  if (diff > 0.5) return floor + 1;
-  if (diff < 0.5) return floor;
-  return floor % 2 === 0 ? floor : floor + 1;
-}
 
 export function letterboxGeometry(srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number): LetterboxGeometry {
   if (!(srcWidth > 0 && srcHeight > 0 && dstWidth > 0 && dstHeight > 0)) {
     throw new RangeError(`letterbox needs positive sizes, got ${srcWidth}x${srcHeight} -> ${dstWidth}x${dstHeight}`);
   }
   const ratio = Math.min(dstHeight / srcHeight, dstWidth / srcWidth);
-  const newWidth = Math.min(dstWidth, roundHalfEven(srcWidth * ratio));
-  const newHeight = Math.min(dstHeight, roundHalfEven(srcHeight * ratio));
+  const newWidth = Math.min(dstWidth, roundHalfToEven(srcWidth * ratio));
+  const newHeight = Math.min(dstHeight, roundHalfToEven(srcHeight * ratio));
   const dw = (dstWidth - newWidth) / 2;
   const dh = (dstHeight - newHeight) / 2;
   // The ±0.1 puts the odd pixel of an odd total padding at the bottom/right, as the predictors do.
@@ -45,10 +39,10 @@ export function letterboxGeometry(srcWidth: number, srcHeight: number, dstWidth:
     ratio,
     newWidth,
     newHeight,
-    padLeft: roundHalfEven(dw - 0.1),
-    padRight: roundHalfEven(dw + 0.1),
-    padTop: roundHalfEven(dh - 0.1),
-    padBottom: roundHalfEven(dh + 0.1),
+    padLeft: roundHalfToEven(dw - 0.1),
+    padRight: roundHalfToEven(dw + 0.1),
+    padTop: roundHalfToEven(dh - 0.1),
+    padBottom: roundHalfToEven(dh + 0.1),
   };
 }
 

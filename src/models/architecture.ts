@@ -5,6 +5,7 @@
  * `parse_model` functions do.
  */
 import { EdgeoptError } from '../util/errors.js';
+import { roundHalfToEven } from '../util/rounding.js';
 
 /** YOLOv5 (ultralytics/yolov5: anchor-based Detect) or Ultralytics (anchor-free Detect with DFL). */
 export type YoloFamily = 'yolov5' | 'ultralytics';
@@ -115,17 +116,10 @@ export function makeDivisible(x: number, divisor = 8): number {
 }
 
 /** Python's round(): halves go to the even neighbour, which the official depth scaling relies on. */
-export function pythonRound(x: number): number {
-  const floor = Math.floor(x);
-  const diff = x - floor;
-  if (diff > 0.5) return floor + 1;
-  if (diff < 0.5) return floor;
-  return floor % 2 === 0 ? floor : floor + 1;
-}
 
 /** Repeats after depth scaling: `max(round(n * depth), 1) if n > 1 else n`. */
 export function scaledDepth(repeats: number, depthMultiple: number): number {
-  return repeats > 1 ? Math.max(pythonRound(repeats * depthMultiple), 1) : repeats;
+  return repeats > 1 ? Math.max(roundHalfToEven(repeats * depthMultiple), 1) : repeats;
 }
 
 /** Output channels after width scaling: `make_divisible(min(c, max_channels) * width, 8)`. */

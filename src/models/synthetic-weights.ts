@@ -5,6 +5,7 @@
  */
 import { EdgeoptError } from '../util/errors.js';
 import { YOLO_BN_EPS, sameShape, type WeightSource, type WeightTensor } from './weights.js';
+import { seededRandom } from '../util/random.js';
 
 /** 32-bit FNV-1a of the key, mixed with the seed: the per-tensor stream id. */
 function streamId(seed: number, key: string): number {
@@ -14,18 +15,6 @@ function streamId(seed: number, key: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
-}
-
-/** mulberry32: small, fast and good enough for initial weights. Returns uniforms in [0, 1). */
-export function seededUniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function fill(count: number, next: () => number): Float32Array {
@@ -43,7 +32,7 @@ function fill(count: number, next: () => number): Float32Array {
  * - biases of the plain output convs: the prior the caller gives (Detect's bias init), else small.
  */
 function syntheticValues(key: string, shape: readonly number[], seed: number): Float32Array {
-  const uniform = seededUniform(streamId(seed, key));
+  const uniform = seededRandom(streamId(seed, key));
   const count = shape.reduce((a, b) => a * b, 1);
   const between = (lo: number, hi: number) => () => lo + (hi - lo) * uniform();
   if (key.endsWith('.weight') && shape.length === 4) {

@@ -8,7 +8,7 @@ import type { ScenarioName } from '../bench/scenarios.js';
 import { findings as profileFindings, profileModel, type Profile } from '../diagnose/index.js';
 import { evaluateModel } from '../eval/evaluate.js';
 import { loadModel, loadModelSync } from '../onnx/model-io.js';
-import { seededRandom } from '../bench/prng.js';
+import { seededRandom } from '../util/random.js';
 import type { CalibrationData, CalibrationSource } from '../quantize/calibrate/index.js';
 import { modelInputShape } from '../quantize/calibrate/collect.js';
 import { calibrateStatic } from '../quantize/static/index.js';

@@ -9,6 +9,10 @@
  * quantization amplifies that into visible output drift.
  */
 
+import { roundHalfToEven } from '../util/rounding.js';
+
+export { roundHalfToEven };
+
 export type QuantType = 'uint8' | 'int8';
 
 export const QUANT_TYPES: readonly QuantType[] = ['uint8', 'int8'];
@@ -28,13 +32,6 @@ export function quantRange(type: QuantType, symmetric: boolean): { qmin: number;
 /** The full range of the storage type, used for clipping after rounding. */
 function storageRange(type: QuantType): { qmin: number; qmax: number } {
   return type === 'uint8' ? { qmin: 0, qmax: 255 } : { qmin: -128, qmax: 127 };
-}
-
-/** numpy.round: ties go to the even neighbour (2.5 → 2, 3.5 → 4, -2.5 → -2). */
-export function roundHalfToEven(value: number): number {
-  const rounded = Math.round(value); // ties toward +infinity
-  if (rounded - value === 0.5 && rounded % 2 !== 0) return rounded - 1;
-  return rounded;
 }
 
 /** Smallest normal float32 (numpy.finfo(float32).tiny): scales below it are treated as "no range". */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../src/bench/prng.js';
+import { seededRandom } from '../../src/util/random.js';
 import { bootstrapMedianCi95, computeTimingStats, isPreciseEnough, percentile, sampleStd } from '../../src/bench/stats.js';
 
 describe('percentile (linear interpolation, type 7)', () => {

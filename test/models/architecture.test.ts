@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { makeDivisible, parseArchitecture, pythonRound, scaledDepth, scaledWidth } from '../../src/models/architecture.js';
+import { makeDivisible, parseArchitecture, scaledDepth, scaledWidth } from '../../src/models/architecture.js';
+import { roundHalfToEven } from '../../src/util/rounding.js';
 import { builtinArchitecture } from '../../src/models/zoo.js';
 
 describe('architecture yaml parsing', () => {
   it('scales depth with Python rounding and width to multiples of 8', () => {
-    expect([0.5, 1.5, 2.5, 2.51].map(pythonRound)).toEqual([0, 2, 2, 3]);
+    expect([0.5, 1.5, 2.5, 2.51].map(roundHalfToEven)).toEqual([0, 2, 2, 3]);
     // yolov5n: 3, 6, 9 repeats × 0.33 → 1, 2, 3; a single repeat is never scaled.
     expect([3, 6, 9, 1].map((n) => scaledDepth(n, 0.33))).toEqual([1, 2, 3, 1]);
     expect(makeDivisible(20)).toBe(24);

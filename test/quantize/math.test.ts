@@ -6,7 +6,7 @@ import { asset, hasAssets } from '../helpers/assets.js';
 
 describe('roundHalfToEven', () => {
   it('rounds ties to the even neighbour like numpy.round', () => {
-    expect([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4999, 2.5001].map(roundHalfToEven)).toEqual([0, 2, 2, -0, -2, -2, 2, 3]);
+    expect([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4999, 2.5001].map(roundHalfToEven)).toEqual([0, 2, 2, 0, -2, -2, 2, 3]);
   });
 });
 
