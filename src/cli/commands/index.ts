@@ -6,6 +6,7 @@ import { registerDemo } from './demo.js';
 import { registerDetect } from './detect.js';
 import { registerEval } from './eval.js';
 import { registerInspect } from './inspect.js';
+import { registerOptimize } from './optimize.js';
 import { registerQuantize } from './quantize.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
@@ -24,4 +25,5 @@ export const commands: Array<(program: Command) => void> = [
   registerSelect,
   registerReport,
   registerDemo,
+  registerOptimize,
 ];
