@@ -30,6 +30,10 @@ export { withOnnxModel } from './convert/ensure-onnx.js';
 export { analyzeModel, type ModelAnalysis } from './analyze/analyze.js';
 export { formatAnalysis } from './analyze/format.js';
 
+// Exact graph rewrites (before quantization)
+export { optimizeGraph, resolveRewrites, REWRITES, type OptimizeOptions, type OptimizeReport, type OptimizeResult, type AppliedRewrite, type GraphRewrite } from './optimize/index.js';
+export { optimizeModelFile, type OptimizeFileResult } from './optimize/file.js';
+
 // Quantization: dynamic INT8, static QDQ INT8, FP16, mixed precision
 export * from './quantize/index.js';
 

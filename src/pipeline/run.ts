@@ -8,6 +8,7 @@ import type { ScenarioName } from '../bench/scenarios.js';
 import { findings as profileFindings, profileModel, type Profile } from '../diagnose/index.js';
 import { evaluateModel } from '../eval/evaluate.js';
 import { loadModel, loadModelSync } from '../onnx/model-io.js';
+import { optimizeModelFile } from '../optimize/file.js';
 import { seededRandom } from '../util/random.js';
 import type { CalibrationData, CalibrationSource } from '../quantize/calibrate/index.js';
 import { modelInputShape } from '../quantize/calibrate/collect.js';
@@ -135,11 +136,27 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
       }
       return !(p.needsCalibration && !calibration);
     });
+    // Exact rewrites first: variants marked fromOptimized start from this graph. When nothing
+    // matched (e.g. an anchor-based YOLOv5 has no DFL) they start from the original instead.
+    const optimizedPath = join(outDir, VARIANT_PLANS.find((p) => p.name === 'fp32-optimized')!.file);
+    let optimizedApplies = false;
+    if (plans.some((p) => p.fromOptimized)) {
+      const { report } = await optimizeModelFile(fp32Path, optimizedPath);
+      const applied = report.applied.filter((a) => a.matches > 0);
+      optimizedApplies = applied.length > 0;
+      if (optimizedApplies) progress.step(`  exact rewrites: ${applied.map((a) => `${a.rewrite} ×${a.matches}`).join(', ')}`);
+      else {
+        skipped.push('fp32-optimized (no exact rewrite applies to this graph)');
+        await rm(optimizedPath, { force: true });
+      }
+    }
+    const sourceOf = (plan: VariantPlan) => (plan.fromOptimized && optimizedApplies ? optimizedPath : fp32Path);
     let calibrationData: CalibrationData | undefined;
     if (calibration && plans.some((p) => p.needsCalibration)) {
       // One calibration pass serves every static variant (each picks its method and tensors from it).
+      const calibrated = plans.find((p) => p.needsCalibration)!;
       try {
-        calibrationData = await calibrateStatic(await loadModel(fp32Path), calibration.source, { progress });
+        calibrationData = await calibrateStatic(await loadModel(sourceOf(calibrated)), calibration.source, { progress });
       } catch (err) {
         fail('calibrate', err);
       }
@@ -147,7 +164,8 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
     for (const plan of plans) {
       checkAbort();
       if (plan.needsCalibration && !calibrationData) continue;
-      const variant = await buildVariant(plan, fp32Path, outDir, calibrationData, progress).catch((err) => {
+      if (plan.name === 'fp32-optimized' && !optimizedApplies) continue;
+      const variant = await buildVariant(plan, sourceOf(plan), outDir, calibrationData, progress).catch((err) => {
         const failed = emptyVariant(plan);
         fail('build', err, failed);
         return failed;
@@ -279,7 +297,7 @@ function emptyVariant(plan: VariantPlan): VariantResult {
 
 async function buildVariant(
   plan: VariantPlan,
-  fp32Path: string,
+  sourcePath: string,
   outDir: string,
   calibrationData: CalibrationData | undefined,
   progress: Progress,
@@ -289,14 +307,14 @@ async function buildVariant(
   if (plan.quantize) {
     progress.step(`  ${plan.name}: ${plan.description}`);
     await rm(path, { force: true });
-    const result = await quantizeModelFile(fp32Path, path, {
+    const result = await quantizeModelFile(sourcePath, path, {
       ...plan.quantize,
       ...(plan.needsCalibration ? { calibrationData } : {}),
       progress,
     });
     variant.build = { seconds: result.quantizeMs / 1000, details: result.report as unknown as Record<string, unknown> };
-  } else if (fp32Path !== path) {
-    await copyFile(fp32Path, path);
+  } else if (sourcePath !== path) {
+    await copyFile(sourcePath, path);
   }
   variant.sizeBytes = (await stat(path)).size;
   variant.analysis = toAnalysis(analyzeModel(await loadModel(path), { fileBytes: variant.sizeBytes }));
