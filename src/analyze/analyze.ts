@@ -38,6 +38,8 @@ export interface ModelAnalysis {
   /** Conv and MatMul/Gemm nodes still in float. */
   floatConv: number;
   floatMatMul: number;
+  /** Conv/MatMul/Gemm in QDQ form, which onnxruntime fuses into integer kernels. */
+  qdqCompute: number;
   /** Multiply-accumulates from inferred shapes; FLOPs = 2 × MACs. */
   macs: { total: number; byOpType: Record<string, number>; uncounted: string[] };
   flops: number;
@@ -83,6 +85,7 @@ export function analyzeModel(model: ModelProto, options: AnalyzeOptions = {}): M
     quantization: census.ops,
     floatConv: census.floatConv,
     floatMatMul: census.floatMatMul,
+    qdqCompute: census.qdqCompute,
     macs,
     flops: 2 * macs.total,
     fusions: findFusions(nodes, indexGraph(graph)),

@@ -51,6 +51,7 @@ export function formatAnalysis(a: ModelAnalysis): string {
     ...(quantized.length ? quantized.map(([op, n]) => [op, String(n)]) : [['no quantized ops', '']]),
     ['float Conv', String(a.floatConv)],
     ['float MatMul/Gemm', String(a.floatMatMul)],
+    ['QDQ Conv/MatMul (integer kernels)', String(a.qdqCompute)],
   ], 'lr'));
 
   lines.push('', 'fusion opportunities:');

@@ -54,14 +54,14 @@ export function selectVariant(
       continue;
     }
     const problems: string[] = [];
-    const facts: string[] = [speedPhrase(stats.p50Ms, baseStats.p50Ms), `p50 ${fmt(stats.p50Ms)} ms`, `${fmt(mb(variant.sizeBytes), 1)} MB`];
+    const facts: string[] = [variant === baseline ? 'the FP32 baseline' : speedPhrase(stats.p50Ms, baseStats.p50Ms), `p50 ${fmt(stats.p50Ms)} ms`, `${fmt(mb(variant.sizeBytes), 1)} MB`];
     if (constraints.maxLatencyMs !== undefined && stats.p50Ms > constraints.maxLatencyMs) {
       problems.push(`p50 ${fmt(stats.p50Ms)} ms exceeds ${constraints.maxLatencyMs} ms`);
     }
     if (constraints.maxSizeMb !== undefined && mb(variant.sizeBytes) > constraints.maxSizeMb) {
       problems.push(`${fmt(mb(variant.sizeBytes), 2)} MB exceeds ${constraints.maxSizeMb} MB`);
     }
-    if (accuracyMeasured && variant.accuracy) {
+    if (accuracyMeasured && variant.accuracy && variant !== baseline) {
       const drop = (baseMap! - variant.accuracy.map50_95) * 100;
       facts.push(`${drop >= 0 ? '−' : '+'}${fmt(Math.abs(drop), 2)} mAP50-95`);
       if (maxMapDrop !== undefined && drop > maxMapDrop) problems.push(`loses ${fmt(drop, 2)} mAP50-95 points (limit ${maxMapDrop})`);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { analyzeModel } from '../../src/analyze/analyze.js';
 import { formatAnalysis } from '../../src/analyze/format.js';
 import { makeGraph, makeModel, makeNode, makeValueInfo } from '../../src/onnx/builder.js';
-import { loadModelSync } from '../../src/onnx/model-io.js';
+import { loadModel, loadModelSync } from '../../src/onnx/model-io.js';
+import { quantizeStatic } from '../../src/quantize/static/index.js';
 import { makeTensor } from '../../src/onnx/tensor.js';
 import { DataType } from '../../src/onnx/types.js';
 import { asset, hasAssets } from '../helpers/assets.js';
@@ -130,5 +131,17 @@ describe.skipIf(!hasAssets)('analyzeModel on the shared YOLOv5nu models', () => 
       expect(a.macs.uncounted).toEqual([]);
       expect(a.macs.total).toBeGreaterThan(1e9);
     }
+  });
+});
+
+describe.skipIf(!hasAssets)('quantization census of a QDQ model', () => {
+  it('counts DequantizeLinear and the Conv nodes in QDQ form separately from float ones', async () => {
+    const fp32 = await loadModel(asset('models', 'yolov5nu_fp32.onnx'));
+    const { model } = await quantizeStatic(fp32, { calibration: { imageDir: asset('coco128', 'images'), limit: 2 } });
+    const a = analyzeModel(model);
+    expect(a.quantization.QuantizeLinear).toBeGreaterThan(100);
+    expect(a.quantization.DequantizeLinear).toBeGreaterThan(a.quantization.QuantizeLinear!);
+    expect(a.qdqCompute + a.floatConv).toBe(76);
+    expect(a.qdqCompute).toBeGreaterThan(60);
   });
 });
