@@ -3,6 +3,12 @@ import { Command } from 'commander';
 import { reportFailure } from './action.js';
 import { commands } from './commands/index.js';
 
+// `edgeopt … | head` closes stdout early: that is the reader's choice, not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 const program = new Command();
 program
   .name('edgeopt')
