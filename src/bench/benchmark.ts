@@ -34,6 +34,8 @@ export interface BenchOptions {
   /** A real input tensor (e.g. a letterboxed image) instead of seeded random data. */
   inputImage?: PlainTensor;
   inputSeed?: number;
+  /** Execution providers to try in order (default ['cpu']); the one that loaded is in the provenance. */
+  providers?: string[];
   /** Time limit per child process (default 600 s). */
   timeoutMs?: number;
   /** Cores for 'practical' and 'sweep' (default os.availableParallelism()). */
@@ -195,7 +197,7 @@ export async function benchmarkModels(models: string[], options: BenchOptions = 
       if (state.error) continue;
       try {
         const reply = await runInChild(
-          { kind: 'bench', model: state.model, config: state.run.config, input, runs: runsFor(state), warmup: settings.warmup },
+          { kind: 'bench', model: state.model, config: { ...state.run.config, providers: options.providers }, input, runs: runsFor(state), warmup: settings.warmup },
           { timeoutMs: settings.timeoutMs },
         );
         state.replies.push(reply);

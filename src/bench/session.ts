@@ -23,6 +23,18 @@ export interface SessionConfig {
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
+/** Execution providers onnxruntime-node knows by name (which ones load depends on the build and machine). */
+export const KNOWN_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'webgpu', 'coreml', 'qnn', 'xnnpack', 'openvino', 'rocm', 'migraphx', 'nnapi'] as const;
+
+/** Parses a --providers list ('cuda,cpu'): tried in this order, with an explicit fallback to the next. */
+export function parseProviders(value: string): string[] {
+  const names = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (names.length === 0) throw new EdgeoptError('--providers needs at least one execution provider, e.g. cpu');
+  const unknown = names.filter((n) => !(KNOWN_PROVIDERS as readonly string[]).includes(n));
+  if (unknown.length) throw new EdgeoptError(`unknown execution provider(s) ${unknown.join(', ')} (known: ${KNOWN_PROVIDERS.join(', ')})`);
+  return [...new Set(names)];
+}
+
 export interface OpenedSession {
   session: ort.InferenceSession;
   /** The provider that actually loaded the model (after any explicit fallback). */

@@ -27,6 +27,8 @@ export interface ProfileOptions {
   inputImage?: PlainTensor;
   timeoutMs?: number;
   cores?: number;
+  /** Execution providers to try in order (default ['cpu']). */
+  providers?: string[];
 }
 
 export interface Profile {
@@ -67,7 +69,7 @@ export async function profileModel(modelPath: string, options: ProfileOptions = 
   if (!Number.isInteger(warmup) || warmup < 0) throw new EdgeoptError(`profile warm-up must be a non-negative integer, got ${warmup}`);
   const cores = options.cores ?? os.availableParallelism();
   const threads = scenario === 'controlled' ? 1 : cores;
-  const config = scenario === 'controlled' ? controlledConfig() : { intraOpThreads: cores };
+  const config = { ...(scenario === 'controlled' ? controlledConfig() : { intraOpThreads: cores }), providers: options.providers };
   const profileDir = await mkdtemp(join(os.tmpdir(), 'edgeopt-profile-'));
   try {
     const reply = await runInChild(

@@ -46,6 +46,8 @@ export interface RunOptions {
   profileRuns?: number;
   /** Per child-process time limit. */
   timeoutMs?: number;
+  /** Execution providers for benchmarks and profiles, tried in order (default ['cpu']). */
+  providers?: string[];
   progress: Progress;
   /** Aborts between steps (Ctrl-C): results so far are written and marked partial. */
   signal?: AbortSignal;
@@ -202,6 +204,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
       warmup: options.warmup,
       rounds: options.rounds,
       timeoutMs: options.timeoutMs,
+      providers: options.providers,
       onProgress: (e) => progress.tick(`bench ${e.scenario}`, e.done, e.planned),
     });
     attachBenchmarks(built, outDir, benches, fail);
@@ -218,7 +221,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
     for (const variant of built) {
       checkAbort();
       try {
-        const profile = await profileModel(join(outDir, variant.path), { scenario: 'controlled', runs: options.profileRuns ?? 10, timeoutMs: options.timeoutMs });
+        const profile = await profileModel(join(outDir, variant.path), { scenario: 'controlled', runs: options.profileRuns ?? 10, timeoutMs: options.timeoutMs, providers: options.providers });
         profiles.set(variant.name, profile);
         variant.profile = {
           scenario: profile.scenario,

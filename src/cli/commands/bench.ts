@@ -7,6 +7,7 @@ import { checkRunPlausibility, inferPrecision, type ComputePrecision } from '../
 import type { PlainTensor } from '../../bench/runtime.js';
 import { parseShape } from '../../bench/input.js';
 import { parseScenarios } from '../../bench/scenarios.js';
+import { parseProviders } from '../../bench/session.js';
 import { loadImageTensor } from '../../image/preprocess.js';
 import { loadModel } from '../../onnx/model-io.js';
 import { EdgeoptError, describeError } from '../../util/errors.js';
@@ -24,6 +25,7 @@ interface BenchFlags {
   maxRuns?: number;
   timeoutS: number;
   macs?: number;
+  providers: string[];
   json?: boolean;
 }
 
@@ -90,6 +92,7 @@ export function registerBench(program: Command): void {
     .option('--max-runs <n>', 'cap on runs while the median CI is wider than ±2% (default 5 × runs)', parseNumberOption('--max-runs', 1, MAX_RUNS_LIMIT, true))
     .option('--timeout-s <s>', 'time limit per child process, seconds', parseNumberOption('--timeout-s', 0.001, 86_400), 600)
     .option('--macs <n>', 'multiply-accumulates per inference for GMAC/s (default: from the analyzer)', parseNumberOption('--macs', 1, 1e18))
+    .option('--providers <list>', 'execution providers to try in order, falling back explicitly (e.g. cuda,cpu)', parseProviders, ['cpu'])
     .option('--json', 'print one JSON object { runs: [...] } instead of the table')
     .action(
       action(async (models: string[], flags: BenchFlags) => {
@@ -113,6 +116,7 @@ export function registerBench(program: Command): void {
           inputShape: shape,
           inputImage,
           timeoutMs: flags.timeoutS * 1000,
+          providers: flags.providers,
           onProgress: (e) =>
             progress.step(
               `round ${e.round}: ${basename(e.model)} ${e.scenario}/${e.threads} thr → ${e.error ? `error: ${e.error}` : `p50 ${e.p50Ms?.toFixed(2)} ms over ${e.pooledRuns} runs`} (${e.done}/${e.planned})`,
@@ -122,6 +126,13 @@ export function registerBench(program: Command): void {
           const c = compute.get(result.model);
           return { result, plausibility: c?.macs ? checkRunPlausibility(result, c.macs, c.precision) : undefined };
         });
+        // Said even with --json (on stderr): a silent fallback would make the numbers lie about where they came from.
+        const fallbacks = new Set<string>();
+        for (const r of results) {
+          const run = r.provenance.run;
+          for (const f of run?.failedProviders ?? []) fallbacks.add(`${basename(r.model)}: provider ${f.provider} unavailable (${f.reason}); ran on ${run!.provider}`);
+        }
+        for (const line of fallbacks) process.stderr.write(`edgeopt: warning: ${line}\n`);
         process.stdout.write(flags.json ? `${JSON.stringify(benchRunsJson(rows), null, 2)}\n` : formatBenchTable(rows));
         return results.some((r) => r.error) ? 1 : 0;
       }),

@@ -4,6 +4,7 @@ import { compareProfiles, findings, profileModel, qualifiedOpType, type OpCompar
 import { EdgeoptError } from '../../util/errors.js';
 import { assertReadableFile } from '../../util/fs.js';
 import { stderrProgress } from '../../util/progress.js';
+import { parseProviders } from '../../bench/session.js';
 import { action, parseNumberOption } from '../action.js';
 import { parseShape } from '../../bench/input.js';
 
@@ -14,6 +15,7 @@ interface DiagnoseFlags {
   warmup: number;
   shape?: string;
   timeoutS: number;
+  providers: string[];
   json?: boolean;
 }
 
@@ -60,6 +62,7 @@ export function registerDiagnose(program: Command): void {
     .option('--warmup <n>', 'runs discarded from the profile', parseNumberOption('--warmup', 0, 1000, true), 3)
     .option('--shape <dims>', 'input shape for the first float input, e.g. 1,3,640,640')
     .option('--timeout-s <s>', 'time limit per profiling child process, seconds', parseNumberOption('--timeout-s', 0.001, 86_400), 600)
+    .option('--providers <list>', 'execution providers to try in order, falling back explicitly (e.g. cuda,cpu)', parseProviders, ['cpu'])
     .option('--json', 'print one JSON object { profile, baseline, comparison, findings }')
     .action(
       action(async (modelPath: string, flags: DiagnoseFlags) => {
@@ -75,6 +78,7 @@ export function registerDiagnose(program: Command): void {
           warmup: flags.warmup,
           inputShape: flags.shape ? parseShape(flags.shape) : undefined,
           timeoutMs: flags.timeoutS * 1000,
+          providers: flags.providers,
         } as const;
         progress.step(`profiling ${modelPath}`);
         const profile = await profileModel(modelPath, options);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { parseScenarios, type ScenarioName } from '../../bench/scenarios.js';
+import { parseProviders } from '../../bench/session.js';
 import { runPipeline } from '../../pipeline/run.js';
 import { VARIANT_PLANS } from '../../pipeline/variants.js';
 import { EdgeoptError } from '../../util/errors.js';
@@ -20,6 +21,7 @@ interface RunFlags {
   calibImages?: number;
   variants?: string;
   timeoutS?: number;
+  providers: string[];
   demo?: boolean;
   port: number;
   quiet?: boolean;
@@ -43,6 +45,7 @@ export function registerRun(program: Command): void {
     .option('--calib-images <n>', 'calibrate on at most this many images', parseNumberOption('--calib-images', 1, 1e6, true))
     .option('--variants <list>', `only these variants besides fp32 (${VARIANT_PLANS.filter((p) => p.name !== 'fp32').map((p) => p.name).join(', ')})`)
     .option('--timeout-s <s>', 'time limit per benchmark/profile child process', parseNumberOption('--timeout-s', 1, 86400))
+    .option('--providers <list>', 'execution providers to try in order, falling back explicitly (e.g. cuda,cpu)', parseProviders, ['cpu'])
     .option('--demo', 'start the browser demo on the results when done')
     .option('--port <port>', 'demo port', parseNumberOption('--port', 1, 65535, true), 8080)
     .option('-q, --quiet', 'no progress on stderr')
@@ -78,6 +81,7 @@ export function registerRun(program: Command): void {
             calibImages: flags.calibImages,
             variants,
             timeoutMs: flags.timeoutS === undefined ? undefined : flags.timeoutS * 1000,
+            providers: flags.providers,
             progress,
             signal: controller.signal,
           });
