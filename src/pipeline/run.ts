@@ -5,13 +5,11 @@ import { benchmarkModels, type BenchResult } from '../bench/benchmark.js';
 import { checkRunPlausibility, inferPrecision } from '../bench/plausibility.js';
 import { machineProvenance } from '../bench/provenance.js';
 import type { ScenarioName } from '../bench/scenarios.js';
-import { findings as profileFindings, profileModel, type Profile } from '../diagnose/index.js';
+import { profileModel, type Profile } from '../diagnose/index.js';
 import { evaluateModel } from '../eval/evaluate.js';
-import { loadModel, loadModelSync } from '../onnx/model-io.js';
+import { loadModel } from '../onnx/model-io.js';
 import { optimizeModelFile } from '../optimize/file.js';
-import { seededRandom } from '../util/random.js';
-import type { CalibrationData, CalibrationSource } from '../quantize/calibrate/index.js';
-import { modelInputShape } from '../quantize/calibrate/collect.js';
+import type { CalibrationData } from '../quantize/calibrate/index.js';
 import { calibrateStatic } from '../quantize/static/index.js';
 import { modes, quantizeModelFile } from '../quantize/index.js';
 import { renderReport } from '../report/markdown.js';
@@ -22,6 +20,8 @@ import { RESULTS_SCHEMA_VERSION, type RunResults, type VariantAnalysis, type Var
 import { selectVariant } from '../select/select.js';
 import { describeError, EdgeoptError } from '../util/errors.js';
 import type { Progress } from '../util/progress.js';
+import { calibrationSource } from './calibration.js';
+import { explain } from './explain.js';
 import { prepareModel } from './model-source.js';
 import { VARIANT_PLANS, type VariantPlan } from './variants.js';
 
@@ -256,36 +256,6 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
   return results;
 }
 
-/**
- * Calibration images for static INT8: the user's folder, the shared coco128, or — for the synthetic
- * built-in model only, whose accuracy means nothing anyway — seeded noise, so that static INT8
- * latency can still be measured on a machine with no images at all.
- */
-function calibrationSource(
-  dir: string | undefined,
-  synthetic: boolean,
-  limit: number | undefined,
-  modelPath: string,
-): { source: CalibrationSource; description: string; note?: string } | undefined {
-  if (dir) return { source: { imageDir: dir, limit: limit ?? 128 }, description: `${dir} (${limit ?? 128} images at most)` };
-  if (!synthetic) return undefined;
-  const count = limit ?? 8;
-  async function* noise(): AsyncGenerator<Float32Array> {
-    const { dims } = modelInputShape(loadModelSync(modelPath));
-    const random = seededRandom(7);
-    for (let i = 0; i < count; i++) {
-      const sample = new Float32Array(dims.reduce((a, b) => a * b, 1));
-      for (let k = 0; k < sample.length; k++) sample[k] = random();
-      yield sample;
-    }
-  }
-  return {
-    source: noise(),
-    description: `${count} seeded noise images (synthetic model)`,
-    note: 'Static INT8 variants of the synthetic model were calibrated on seeded noise: their latency is valid, their accuracy is not.',
-  };
-}
-
 function emptyVariant(plan: VariantPlan): VariantResult {
   return {
     name: plan.name,
@@ -342,29 +312,4 @@ function attachBenchmarks(
       } else (v.benchmarks.sweep ??= []).push({ threads: b.threads, stats: b.stats });
     }
   }
-}
-
-/** Findings derived from the numbers: profiles against FP32, plus size and accuracy facts. */
-function explain(results: RunResults, profiles: Map<string, Profile>): string[] {
-  const out: string[] = [];
-  const fp32 = results.variants.find((v) => v.name === 'fp32');
-  const baseProfile = profiles.get('fp32');
-  for (const v of results.variants) {
-    if (v.name === 'fp32' || !fp32) continue;
-    const latency = v.benchmarks.controlled && fp32.benchmarks.controlled ? { variant: v.benchmarks.controlled.p50Ms, baseline: fp32.benchmarks.controlled.p50Ms } : undefined;
-    const profile = profiles.get(v.name);
-    if (profile && baseProfile) {
-      out.push(...profileFindings({ variant: profile, baseline: baseProfile, variantLabel: v.name, baselineLabel: 'FP32', latencyMs: latency }));
-    }
-    if (v.sizeBytes > 0 && fp32.sizeBytes > 0) {
-      const acc = v.accuracy && fp32.accuracy ? `, mAP50-95 ${(v.accuracy.map50_95 * 100).toFixed(2)} vs ${(fp32.accuracy.map50_95 * 100).toFixed(2)}` : '';
-      out.push(`${v.name} is ${(fp32.sizeBytes / v.sizeBytes).toFixed(2)}x smaller than FP32 (${(v.sizeBytes / 1e6).toFixed(2)} MB vs ${(fp32.sizeBytes / 1e6).toFixed(2)} MB)${acc}.`);
-    }
-  }
-  for (const v of results.variants) {
-    if (v.plausibility && !v.plausibility.plausible) out.push(`${v.name}: implausible timing — ${v.plausibility.note}`);
-    const s = v.benchmarks.controlled;
-    if (s?.capHit) out.push(`${v.name}: the controlled median did not settle to ±${(s.targetCiRel * 100).toFixed(0)}% within ${s.runs} runs (CV ${(s.cv * 100).toFixed(1)}%); the machine was noisy.`);
-  }
-  return out;
 }

@@ -1,0 +1,34 @@
+import { loadModelSync } from '../onnx/model-io.js';
+import type { CalibrationSource } from '../quantize/calibrate/index.js';
+import { modelInputShape } from '../quantize/calibrate/collect.js';
+import { seededRandom } from '../util/random.js';
+
+/**
+ * Calibration images for static INT8: the user's folder, the shared coco128, or — for the synthetic
+ * built-in model only, whose accuracy means nothing anyway — seeded noise, so that static INT8
+ * latency can still be measured on a machine with no images at all.
+ */
+export function calibrationSource(
+  dir: string | undefined,
+  synthetic: boolean,
+  limit: number | undefined,
+  modelPath: string,
+): { source: CalibrationSource; description: string; note?: string } | undefined {
+  if (dir) return { source: { imageDir: dir, limit: limit ?? 128 }, description: `${dir} (${limit ?? 128} images at most)` };
+  if (!synthetic) return undefined;
+  const count = limit ?? 8;
+  async function* noise(): AsyncGenerator<Float32Array> {
+    const { dims } = modelInputShape(loadModelSync(modelPath));
+    const random = seededRandom(7);
+    for (let i = 0; i < count; i++) {
+      const sample = new Float32Array(dims.reduce((a, b) => a * b, 1));
+      for (let k = 0; k < sample.length; k++) sample[k] = random();
+      yield sample;
+    }
+  }
+  return {
+    source: noise(),
+    description: `${count} seeded noise images (synthetic model)`,
+    note: 'Static INT8 variants of the synthetic model were calibrated on seeded noise: their latency is valid, their accuracy is not.',
+  };
+}

@@ -1,0 +1,27 @@
+import { findings as profileFindings, type Profile } from '../diagnose/index.js';
+import type { RunResults } from '../results/schema.js';
+
+/** Findings derived from the numbers: profiles against FP32, plus size and accuracy facts. */
+export function explain(results: RunResults, profiles: Map<string, Profile>): string[] {
+  const out: string[] = [];
+  const fp32 = results.variants.find((v) => v.name === 'fp32');
+  const baseProfile = profiles.get('fp32');
+  for (const v of results.variants) {
+    if (v.name === 'fp32' || !fp32) continue;
+    const latency = v.benchmarks.controlled && fp32.benchmarks.controlled ? { variant: v.benchmarks.controlled.p50Ms, baseline: fp32.benchmarks.controlled.p50Ms } : undefined;
+    const profile = profiles.get(v.name);
+    if (profile && baseProfile) {
+      out.push(...profileFindings({ variant: profile, baseline: baseProfile, variantLabel: v.name, baselineLabel: 'FP32', latencyMs: latency }));
+    }
+    if (v.sizeBytes > 0 && fp32.sizeBytes > 0) {
+      const acc = v.accuracy && fp32.accuracy ? `, mAP50-95 ${(v.accuracy.map50_95 * 100).toFixed(2)} vs ${(fp32.accuracy.map50_95 * 100).toFixed(2)}` : '';
+      out.push(`${v.name} is ${(fp32.sizeBytes / v.sizeBytes).toFixed(2)}x smaller than FP32 (${(v.sizeBytes / 1e6).toFixed(2)} MB vs ${(fp32.sizeBytes / 1e6).toFixed(2)} MB)${acc}.`);
+    }
+  }
+  for (const v of results.variants) {
+    if (v.plausibility && !v.plausibility.plausible) out.push(`${v.name}: implausible timing — ${v.plausibility.note}`);
+    const s = v.benchmarks.controlled;
+    if (s?.capHit) out.push(`${v.name}: the controlled median did not settle to ±${(s.targetCiRel * 100).toFixed(0)}% within ${s.runs} runs (CV ${(s.cv * 100).toFixed(1)}%); the machine was noisy.`);
+  }
+  return out;
+}
