@@ -16,7 +16,7 @@ const MODEL = asset('models', 'yolov5nu_fp32.onnx');
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 
 describe('annotate', () => {
-  it('gives stable, distinct class colours and escapes labels', () => {
+  it('gives stable, distinct class colours and escapes labels', async () => {
     expect(classColor(0)).toBe(classColor(0));
     expect(new Set(Array.from({ length: 20 }, (_, i) => classColor(i))).size).toBe(20);
     expect(textColorOn('#ffffff')).toBe('#000000');
@@ -59,8 +59,8 @@ describe.skipIf(!hasAssets)('runDetect and edgeopt detect', () => {
     await rm(out, { recursive: true });
   });
 
-  it('CLI: exits non-zero when a file failed, naming it, and prints results for the others', () => {
-    const r = runCli(['detect', MODEL, input, '-o', join(dir, 'out-cli'), '--json']);
+  it('CLI: exits non-zero when a file failed, naming it, and prints results for the others', async () => {
+    const r = await runCli(['detect', MODEL, input, '-o', join(dir, 'out-cli'), '--json']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/broken\.jpg: cannot decode image/);
     const report = JSON.parse(r.stdout) as DetectReport;
@@ -68,8 +68,8 @@ describe.skipIf(!hasAssets)('runDetect and edgeopt detect', () => {
     expect(report.conf).toBe(0.25);
   });
 
-  it('CLI: converts a .pt model on the fly and finds the bus and the people', () => {
-    const pt = runCli(['detect', asset('models', 'yolov5n.pt'), join(input, 'bus.jpg'), '-o', join(dir, 'pt'), '--json']);
+  it('CLI: converts a .pt model on the fly and finds the bus and the people', async () => {
+    const pt = await runCli(['detect', asset('models', 'yolov5n.pt'), join(input, 'bus.jpg'), '-o', join(dir, 'pt'), '--json']);
     expect(pt.status).toBe(0);
     const report = JSON.parse(pt.stdout) as DetectReport;
     const names = report.images[0]!.detections.map((d) => d.name);
@@ -78,7 +78,7 @@ describe.skipIf(!hasAssets)('runDetect and edgeopt detect', () => {
   });
 
   it('CLI: clear messages for a missing input and a model that is not a detector', async () => {
-    const missing = runCli(['detect', MODEL, join(dir, 'nope.jpg'), '-o', join(dir, 'x')]);
+    const missing = await runCli(['detect', MODEL, join(dir, 'nope.jpg'), '-o', join(dir, 'x')]);
     expect(missing.stderr).toMatch(/edgeopt: error: input not found/);
     const notDetector = join(dir, 'pool.onnx');
     const graph = makeGraph({
@@ -87,25 +87,25 @@ describe.skipIf(!hasAssets)('runDetect and edgeopt detect', () => {
       output: [makeValueInfo('pooled', DataType.FLOAT, [1, 3, 1, 1])],
     });
     await saveModel(makeModel(graph, { opset: 13 }), notDetector);
-    const bad = runCli(['detect', notDetector, join(input, 'bus.jpg'), '-o', join(dir, 'x')]);
+    const bad = await runCli(['detect', notDetector, join(input, 'bus.jpg'), '-o', join(dir, 'x')]);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/\[1,3,1,1\] is not a known detector layout/);
     expect(bad.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'))).toHaveLength(1);
   });
 
-  it('CLI: eval --json prints one object with the metrics', () => {
-    const r = runCli(['eval', MODEL, '--data', asset('coco_val128'), '--max-images', '4', '--json']);
+  it('CLI: eval --json prints one object with the metrics', async () => {
+    const r = await runCli(['eval', MODEL, '--data', asset('coco_val128'), '--max-images', '4', '--json']);
     expect(r.status).toBe(0);
     const result = JSON.parse(r.stdout) as Record<string, unknown>;
     for (const key of ['images', 'map50', 'map50_95', 'precision', 'recall', 'perClass']) expect(result).toHaveProperty(key);
     expect(result.images).toBe(4);
-    const bad = runCli(['eval', MODEL, '--data', asset('coco_val128'), '--conf', '2']);
+    const bad = await runCli(['eval', MODEL, '--data', asset('coco_val128'), '--conf', '2']);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--conf must be a number from 0 to 1/);
   });
 
   it('says in one line when ffmpeg is missing', async () => {
-    const r = runCli(['detect', MODEL, asset('video', 'car-detection.mp4'), '-o', join(dir, 'v0')], {
+    const r = await runCli(['detect', MODEL, asset('video', 'car-detection.mp4'), '-o', join(dir, 'v0')], {
       env: { EDGEOPT_FFMPEG: '/nonexistent/ffmpeg' },
     });
     expect(r.status).toBe(1);

@@ -39,7 +39,7 @@ export interface BlockSensitivity {
   /** The block's conv node name (its SiLU nodes follow it to float). */
   block: string;
   nodes: string[];
-  /** Relative output error with everything quantized minus with this block in float (higher = more harmful). */
+  /** Relative output error (per output channel) with only this block quantized (higher = more harmful). */
   fidelityGain: number;
 }
 
@@ -83,14 +83,20 @@ function convBlocks(model: LoadedModel, quantizedNames: Set<string>): Array<{ bl
   return blocks;
 }
 
-async function runOutputs(model: LoadedModel, samples: Float32Array[]): Promise<Float32Array[][]> {
+/** One model output: its values and dims. */
+interface Output {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+async function runOutputs(model: LoadedModel, samples: Float32Array[]): Promise<Output[][]> {
   const { name, dims } = modelInputShape(model);
   const { session } = await openSession(encodeModel(model), { graphOptimizationLevel: 'all' });
   try {
-    const results: Float32Array[][] = [];
+    const results: Output[][] = [];
     for (const sample of samples) {
       const outputs = await session.run({ [name]: new ort.Tensor('float32', sample, dims) });
-      results.push(session.outputNames.map((o) => outputs[o]!.data as Float32Array));
+      results.push(session.outputNames.map((o) => ({ data: outputs[o]!.data as Float32Array, dims: outputs[o]!.dims })));
     }
     return results;
   } finally {
@@ -98,22 +104,39 @@ async function runOutputs(model: LoadedModel, samples: Float32Array[]): Promise<
   }
 }
 
-/** Mean over samples and outputs of ||q − f|| / ||f||. */
-function relativeError(reference: Float32Array[][], actual: Float32Array[][]): number {
+/**
+ * The channel axis of a detector output: the shortest non-batch axis (84 of [1,84,8400], 85 of
+ * [1,25200,85]). Errors are normalised per channel, so that 80 class-score channels in [0,1] weigh
+ * as much as they do for mAP, instead of being drowned by 4 box channels in pixels.
+ */
+function channelAxis(dims: readonly number[]): number {
+  let axis = dims.length - 1;
+  for (let a = 1; a < dims.length; a++) if (dims[a]! > 1 && dims[a]! < dims[axis]!) axis = a;
+  return axis;
+}
+
+/** Mean over samples, outputs and output channels of ||q − f|| / ||f||. */
+function relativeError(reference: Output[][], actual: Output[][]): number {
   let sum = 0;
   let count = 0;
   reference.forEach((outputs, s) =>
     outputs.forEach((ref, o) => {
-      const got = actual[s]![o]!;
-      let num = 0;
-      let den = 0;
-      for (let i = 0; i < ref.length; i++) {
-        const d = got[i]! - ref[i]!;
-        num += d * d;
-        den += ref[i]! * ref[i]!;
+      const got = actual[s]![o]!.data;
+      const axis = channelAxis(ref.dims);
+      const channels = ref.dims[axis] ?? 1;
+      const inner = ref.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+      const num = new Float64Array(channels);
+      const den = new Float64Array(channels);
+      for (let i = 0; i < ref.data.length; i++) {
+        const c = Math.floor(i / inner) % channels;
+        const d = got[i]! - ref.data[i]!;
+        num[c] += d * d;
+        den[c] += ref.data[i]! * ref.data[i]!;
       }
-      sum += Math.sqrt(num / Math.max(den, 1e-30));
-      count++;
+      for (let c = 0; c < channels; c++) {
+        sum += Math.sqrt(num[c]! / Math.max(den[c]!, 1e-30));
+        count++;
+      }
     }),
   );
   return count > 0 ? sum / count : 0;
@@ -167,10 +190,14 @@ export async function mixedPrecisionSearch(
     const quantizedNames = new Set(quantizedNodeNames(model, full));
     let blocks = convBlocks(model, quantizedNames);
     if (options.maxCandidates !== undefined) blocks = blocks.slice(Math.max(0, blocks.length - options.maxCandidates));
+    // Each block's harm measured on its own: only that conv block quantized, the other conv blocks in float.
+    // (Un-quantizing one block of a fully quantized model hides its effect under everyone else's noise.)
+    const everyBlock = blocks.flatMap((b) => b.nodes);
     for (const [i, block] of blocks.entries()) {
-      const variant = await build(block.nodes);
+      const own = new Set(block.nodes);
+      const variant = await build(everyBlock.filter((n) => !own.has(n)));
       const error = relativeError(reference, await runOutputs(variant.model, samples));
-      sensitivity.push({ ...block, fidelityGain: fullError - error });
+      sensitivity.push({ ...block, fidelityGain: error });
       progress.tick('ranking layers', i + 1, blocks.length);
     }
     sensitivity = sensitivity.sort((a, b) => b.fidelityGain - a.fidelityGain);

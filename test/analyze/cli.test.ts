@@ -9,7 +9,7 @@ const work = mkdtempSync(join(tmpdir(), 'edgeopt-analyze-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** A failure is one `edgeopt: error:` line, a non-zero exit and nothing on stdout. */
-function expectOneLineError(result: ReturnType<typeof runCli>, pattern: RegExp): void {
+function expectOneLineError(result: Awaited<ReturnType<typeof runCli>>, pattern: RegExp): void {
   expect(result.status).not.toBe(0);
   expect(result.stdout).toBe('');
   const lines = result.stderr.trim().split('\n');
@@ -22,8 +22,8 @@ function expectOneLineError(result: ReturnType<typeof runCli>, pattern: RegExp):
 describe.skipIf(!hasAssets)('edgeopt analyze', () => {
   const model = asset('models', 'yolov5nu_fp32.onnx');
 
-  it('--json prints one object with the documented keys', () => {
-    const result = runCli(['analyze', model, '--json']);
+  it('--json prints one object with the documented keys', async () => {
+    const result = await runCli(['analyze', model, '--json']);
     expect(result.status).toBe(0);
     const json = JSON.parse(result.stdout);
     for (const key of ['nodes', 'opCounts', 'parameters', 'parameterBytes', 'fileBytes', 'inputs', 'outputs', 'quantization', 'macs']) {
@@ -35,8 +35,8 @@ describe.skipIf(!hasAssets)('edgeopt analyze', () => {
     expect(json.macs.total).toBeGreaterThan(3.8e9);
   });
 
-  it('prints a table by default', () => {
-    const result = runCli(['analyze', asset('models', 'yolov5nu_int8_dynamic_published.onnx')]);
+  it('prints a table by default', async () => {
+    const result = await runCli(['analyze', asset('models', 'yolov5nu_int8_dynamic_published.onnx')]);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/nodes\s+703/);
     expect(result.stdout).toMatch(/ConvInteger\s+76\s+3\.\d{3} G/);
@@ -44,19 +44,19 @@ describe.skipIf(!hasAssets)('edgeopt analyze', () => {
     expect(result.stdout).toMatch(/file size\s+3\.01 MB/);
   });
 
-  it('rejects a JPEG and a truncated model', () => {
-    expectOneLineError(runCli(['analyze', asset('images', 'bus.jpg')]), /bus\.jpg/);
+  it('rejects a JPEG and a truncated model', async () => {
+    expectOneLineError(await runCli(['analyze', asset('images', 'bus.jpg')]), /bus\.jpg/);
     const truncated = join(work, 'truncated.onnx');
     writeFileSync(truncated, readFileSync(model).subarray(0, 100_000));
-    expectOneLineError(runCli(['analyze', truncated, '--json']), /not a valid ONNX model|truncated/);
+    expectOneLineError(await runCli(['analyze', truncated, '--json']), /not a valid ONNX model|truncated/);
   });
 });
 
 describe('edgeopt analyze bad input', () => {
-  it('rejects a missing file and an empty file', () => {
-    expectOneLineError(runCli(['analyze', join(work, 'nope.onnx')]), /not found/);
+  it('rejects a missing file and an empty file', async () => {
+    expectOneLineError(await runCli(['analyze', join(work, 'nope.onnx')]), /not found/);
     const empty = join(work, 'empty.onnx');
     writeFileSync(empty, '');
-    expectOneLineError(runCli(['analyze', empty]), /empty/);
+    expectOneLineError(await runCli(['analyze', empty]), /empty/);
   });
 });

@@ -10,8 +10,8 @@ beforeAll(async () => {
 afterAll(() => dir.remove());
 
 describe('edgeopt bench', () => {
-  it('prints one JSON object with runs, stats and provenance', () => {
-    const r = runCli(['bench', tiny, '--runs', '3', '--warmup', '1', '--rounds', '1', '--max-runs', '3', '--macs', '1e6', '--json']);
+  it('prints one JSON object with runs, stats and provenance', async () => {
+    const r = await runCli(['bench', tiny, '--runs', '3', '--warmup', '1', '--rounds', '1', '--max-runs', '3', '--macs', '1e6', '--json']);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout) as { runs: Array<Record<string, any>> };
     expect(out.runs).toHaveLength(1);
@@ -23,8 +23,8 @@ describe('edgeopt bench', () => {
     expect(run!.provenance.run.provider).toBe('cpu');
   });
 
-  it('prints a table for people', () => {
-    const r = runCli(['bench', tiny, '--runs', '2', '--warmup', '0', '--rounds', '1', '--max-runs', '2']);
+  it('prints a table for people', async () => {
+    const r = await runCli(['bench', tiny, '--runs', '2', '--warmup', '0', '--rounds', '1', '--max-runs', '2']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^model\s+scenario\s+thr\s+runs\s+p50 ms/);
     expect(r.stdout).toMatch(/tiny\.onnx\s+controlled\s+1\s+2\s/);
@@ -37,24 +37,24 @@ describe('edgeopt bench', () => {
     [['--scenario', 'turbo'], /unknown scenario 'turbo'/],
     [['--shape', '1,x,3'], /--shape must be positive integers/],
     [['--runs', '10', '--max-runs', '5'], /--max-runs \(5\) must be at least --runs \(10\)/],
-  ])('rejects %j with a one-line error', (flags, message) => {
-    const r = runCli(['bench', tiny, ...flags]);
+  ])('rejects %j with a one-line error', async (flags, message) => {
+    const r = await runCli(['bench', tiny, ...flags]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n')[0]).toMatch(/^edgeopt: error: /);
     expect(r.stdout).toBe('');
   });
 
-  it('fails clearly for a missing model', () => {
-    const r = runCli(['bench', 'nope.onnx']);
+  it('fails clearly for a missing model', async () => {
+    const r = await runCli(['bench', 'nope.onnx']);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/edgeopt: error: model not found: nope\.onnx/);
   });
 });
 
 describe('edgeopt diagnose', () => {
-  it('prints the profile, findings and the optimized graph as JSON', () => {
-    const r = runCli(['diagnose', tiny, '--baseline', tiny, '--runs', '2', '--warmup', '1', '--json']);
+  it('prints the profile, findings and the optimized graph as JSON', async () => {
+    const r = await runCli(['diagnose', tiny, '--baseline', tiny, '--runs', '2', '--warmup', '1', '--json']);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.profile.runs).toBe(2);
@@ -63,8 +63,8 @@ describe('edgeopt diagnose', () => {
     expect(out.findings.length).toBeGreaterThanOrEqual(2);
   });
 
-  it('rejects the sweep scenario with a one-line error', () => {
-    const r = runCli(['diagnose', tiny, '--scenario', 'sweep']);
+  it('rejects the sweep scenario with a one-line error', async () => {
+    const r = await runCli(['diagnose', tiny, '--scenario', 'sweep']);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/^edgeopt: error: --scenario for diagnose must be controlled or practical/);
   });

@@ -4,23 +4,23 @@ import { asset, hasAssets } from '../helpers/assets.js';
 import { runCli } from '../helpers/cli.js';
 
 describe('execution providers', () => {
-  it('parses a provider list and rejects unknown names', () => {
+  it('parses a provider list and rejects unknown names', async () => {
     expect(parseProviders('CUDA, cpu,cpu')).toEqual(['cuda', 'cpu']);
     expect(() => parseProviders('gpu')).toThrow(/unknown execution provider\(s\) gpu/);
     expect(() => parseProviders(' , ')).toThrow(/at least one/);
   });
 
-  it.skipIf(!hasAssets)('falls back explicitly from an unavailable provider and records which one ran', () => {
+  it.skipIf(!hasAssets)('falls back explicitly from an unavailable provider and records which one ran', async () => {
     // onnxruntime-node has only the CPU provider here: CUDA fails to load, and edgeopt must say so.
     const model = asset('models', 'yolov5nu_fp32.onnx');
-    const fallback = runCli(['bench', model, '--runs', '2', '--rounds', '1', '--warmup', '0', '--providers', 'cuda,cpu', '--json']);
+    const fallback = await runCli(['bench', model, '--runs', '2', '--rounds', '1', '--warmup', '0', '--providers', 'cuda,cpu', '--json']);
     expect(fallback.status).toBe(0);
     const run = JSON.parse(fallback.stdout).runs[0];
     expect(run.provenance.run.provider).toBe('cpu');
     expect(run.provenance.run.failedProviders[0].provider).toBe('cuda');
     expect(fallback.stderr).toMatch(/provider cuda unavailable .*ran on cpu/);
 
-    const only = runCli(['bench', model, '--runs', '2', '--rounds', '1', '--warmup', '0', '--providers', 'cuda', '--json']);
+    const only = await runCli(['bench', model, '--runs', '2', '--rounds', '1', '--warmup', '0', '--providers', 'cuda', '--json']);
     expect(only.status).toBe(1);
     expect(JSON.parse(only.stdout).runs[0].error).toMatch(/could not load .*cuda/);
   });

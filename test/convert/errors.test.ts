@@ -33,13 +33,13 @@ describe.skipIf(!hasAssets)('convert: bad input is one clear error', () => {
   const dir = mkdtempSync(join(tmpdir(), 'edgeopt-convert-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('names an unknown module class', () => {
+  it('names an unknown module class', async () => {
     expect(() => convertCheckpoint(readCheckpoint(checkpointWithUnknownBlock()))).toThrow(
       /unsupported module class 'models\.common\.SPPG' at layer 9/,
     );
   });
 
-  it('names the layer whose weights do not have the shape the yaml implies', () => {
+  it('names the layer whose weights do not have the shape the yaml implies', async () => {
     const checkpoint = readCheckpoint(asset('models', 'yolov5n.pt'));
     yamlRows(checkpoint, 'backbone')[1]![3] = [96, 3, 2]; // layer 1: Conv to 96·0.25 = 24 channels, weights have 32
     expect(() => convertCheckpoint(checkpoint)).toThrow(
@@ -47,13 +47,13 @@ describe.skipIf(!hasAssets)('convert: bad input is one clear error', () => {
     );
   });
 
-  it('says which layer disagrees with the yaml', () => {
+  it('says which layer disagrees with the yaml', async () => {
     const checkpoint = readCheckpoint(asset('ultralytics', 'yolov8n.pt'));
     yamlRows(checkpoint, 'backbone')[2]![2] = 'C3';
     expect(() => convertCheckpoint(checkpoint)).toThrow(/layer 2 is a 'ultralytics\.nn\.modules\.block\.C2f' but the yaml says 'C3'/);
   });
 
-  it('notices a Conv whose activation is not the one the architecture implies', () => {
+  it('notices a Conv whose activation is not the one the architecture implies', async () => {
     const checkpoint = readCheckpoint(asset('models', 'yolov5n.pt'));
     const layers = moduleChildren(findModel(checkpoint.root)).get('model')!;
     const first = moduleChildren(layers).get('0')!;
@@ -63,7 +63,7 @@ describe.skipIf(!hasAssets)('convert: bad input is one clear error', () => {
     expect(() => convertCheckpoint(checkpoint)).toThrow("layer 0 (Conv) model.0: the checkpoint's activation is identity where the architecture has silu");
   });
 
-  it('refuses heads other than Detect', () => {
+  it('refuses heads other than Detect', async () => {
     const checkpoint = readCheckpoint(asset('ultralytics', 'yolov5nu.pt'));
     const layers = moduleChildren(findModel(checkpoint.root)).get('model')!;
     const head = [...moduleChildren(layers).values()].pop()!;
@@ -71,7 +71,7 @@ describe.skipIf(!hasAssets)('convert: bad input is one clear error', () => {
     expect(() => convertCheckpoint(checkpoint)).toThrow(/last layer is 'ultralytics\.nn\.modules\.head\.Segment', not a YOLOv5 or Ultralytics Detect head/);
   });
 
-  it('CLI: an unknown module, a bad --imgsz, a bad --opset or a non-checkpoint fail in one line with no output file', () => {
+  it('CLI: an unknown module, a bad --imgsz, a bad --opset or a non-checkpoint fail in one line with no output file', async () => {
     const unknown = join(dir, 'sppg.pt');
     writeFileSync(unknown, checkpointWithUnknownBlock());
     const out = join(dir, 'out.onnx');
@@ -82,7 +82,7 @@ describe.skipIf(!hasAssets)('convert: bad input is one clear error', () => {
       [[asset('images', 'bus.jpg')], /not a PyTorch checkpoint/],
     ];
     for (const [args, message] of cases) {
-      const result = runCli(['convert', ...args, '-o', out]);
+      const result = await runCli(['convert', ...args, '-o', out]);
       expect(result.status, result.stderr).not.toBe(0);
       const lines = result.stderr.split('\n').filter((l) => l.startsWith('edgeopt: error:'));
       expect(lines, result.stderr).toHaveLength(1);

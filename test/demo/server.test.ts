@@ -44,7 +44,7 @@ const result = (variant: string, p50Ms = 100) => ({ variant, backend: 'wasm', th
 describe('device report validation', () => {
   const variants = new Set(['fp32', 'int8']);
 
-  it('keeps the schema fields and drops everything else', () => {
+  it('keeps the schema fields and drops everything else', async () => {
     const failure = { variant: 'int8', backend: 'webgpu', threads: 1, error: 'no adapter' };
     const report = parseDeviceReport(
       { device: { ...device, secret: 'x' }, results: [{ ...result('fp32'), extra: { a: 1 } }], failures: [{ ...failure, p50Ms: 3 }], more: 1 },
@@ -74,7 +74,7 @@ describe('device report validation', () => {
 });
 
 describe('browser module table', () => {
-  it('follows relative imports and refuses modules that need node', () => {
+  it('follows relative imports and refuses modules that need node', async () => {
     expect(importSpecifiers(`import { a } from './a.js';\nexport { b } from "../b.js";\nimport './side.js';\nexport * from './c.js';`)).toEqual([
       './a.js',
       '../b.js',
@@ -127,7 +127,7 @@ describe.skipIf(!hasAssets)('demo server', () => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('listens on 127.0.0.1 by default', () => {
+  it('listens on 127.0.0.1 by default', async () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
   });
 
@@ -250,21 +250,21 @@ describe.skipIf(!hasAssets)('demo server', () => {
 });
 
 describe.skipIf(!hasAssets)('edgeopt demo (CLI)', () => {
-  it('refuses to start without models, and with a folder that is not a run', () => {
-    const none = runCli(['demo']);
+  it('refuses to start without models, and with a folder that is not a run', async () => {
+    const none = await runCli(['demo']);
     expect(none.status).not.toBe(0);
     expect(none.stderr).toMatch(/^edgeopt: error: give --run <dir> or --model <onnx>\.\.\.\n$/);
     const dir = mkdtempSync(join(tmpdir(), 'edgeopt-demo-norun-'));
     try {
-      const notRun = runCli(['demo', '--run', dir]);
+      const notRun = await runCli(['demo', '--run', dir]);
       expect(notRun.status).not.toBe(0);
       expect(notRun.stderr).toMatch(/^edgeopt: error: results file not found: .*results\.json\n$/);
       writeFileSync(join(dir, 'corrupt.json'), '{"devices": [');
-      const corrupt = runCli(['demo', '--model', FP32, '--results', join(dir, 'corrupt.json'), '--port', '0']);
+      const corrupt = await runCli(['demo', '--model', FP32, '--results', join(dir, 'corrupt.json'), '--port', '0']);
       expect(corrupt.stderr).toMatch(/^edgeopt: error: .*corrupt\.json is not a valid results file/);
-      const missing = runCli(['demo', '--model', join(dir, 'missing.onnx')]);
+      const missing = await runCli(['demo', '--model', join(dir, 'missing.onnx')]);
       expect(missing.stderr).toMatch(/^edgeopt: error: model not found: .*missing\.onnx\n$/);
-      const port = runCli(['demo', '--model', FP32, '--port', '70000']);
+      const port = await runCli(['demo', '--model', FP32, '--port', '70000']);
       expect(port.stderr).toContain('--port must be an integer from 0 to 65535');
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -10,9 +10,9 @@ const dir = mkdtempSync(join(tmpdir(), 'edgeopt-optimize-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(!hasAssets)('edgeopt optimize', () => {
-  it('rewrites the DFL of yolov5nu and prints one JSON report', () => {
+  it('rewrites the DFL of yolov5nu and prints one JSON report', async () => {
     const out = join(dir, 'yolov5nu_opt.onnx');
-    const result = runCli(['optimize', asset('models', 'yolov5nu_fp32.onnx'), '-o', out, '--rewrites', 'dfl-softmax', '--json']);
+    const result = await runCli(['optimize', asset('models', 'yolov5nu_fp32.onnx'), '-o', out, '--rewrites', 'dfl-softmax', '--json']);
     expect(result.status, result.stderr).toBe(0);
     const json = JSON.parse(result.stdout);
     expect(json.report.schemaVersion).toBe(1);
@@ -24,9 +24,9 @@ describe.skipIf(!hasAssets)('edgeopt optimize', () => {
     expect(json.bytes).toBeGreaterThan(1e6);
   });
 
-  it('prints a readable summary without --json', () => {
+  it('prints a readable summary without --json', async () => {
     const out = join(dir, 'summary.onnx');
-    const result = runCli(['optimize', asset('models', 'yolov5nu_fp32.onnx'), '-o', out]);
+    const result = await runCli(['optimize', asset('models', 'yolov5nu_fp32.onnx'), '-o', out]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/dfl-softmax: 1 match/);
     expect(result.stdout).toMatch(/nodes 262 → 262/);
@@ -34,7 +34,7 @@ describe.skipIf(!hasAssets)('edgeopt optimize', () => {
 });
 
 describe('edgeopt optimize on bad input', () => {
-  it('fails in one line on a missing, corrupt or unknown-rewrite input and writes nothing', () => {
+  it('fails in one line on a missing, corrupt or unknown-rewrite input and writes nothing', async () => {
     const corrupt = join(dir, 'corrupt.onnx');
     writeFileSync(corrupt, 'this is not protobuf at all');
     const out = join(dir, 'never.onnx');
@@ -43,12 +43,12 @@ describe('edgeopt optimize on bad input', () => {
       ['optimize', corrupt, '-o', out],
       ['optimize', corrupt, '-o', out, '--rewrites', 'bogus'],
     ]) {
-      const result = runCli(args);
+      const result = await runCli(args);
       expect(result.status).not.toBe(0);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toMatch(/^edgeopt: error: /);
     }
-    const unknown = runCli(['optimize', corrupt, '-o', out, '--rewrites', 'bogus']);
+    const unknown = await runCli(['optimize', corrupt, '-o', out, '--rewrites', 'bogus']);
     expect(unknown.stderr).toMatch(/unknown rewrite\(s\) bogus \(available: dfl-softmax\)/);
     expect(existsSync(out)).toBe(false);
   });

@@ -17,8 +17,8 @@ describe.skipIf(!hasAssets)('edgeopt run on the study model', () => {
   const out = join(work, 'study');
   let results: RunResults;
 
-  it('builds, evaluates, benchmarks, profiles and selects, writing results.json, report.md and charts', () => {
-    const r = runCli(['run', '-o', out, ...quick, '--eval-images', '4', '--calib-images', '8', '--variants', 'int8-dynamic,int8-static-full'], { timeoutMs: 300_000 });
+  it('builds, evaluates, benchmarks, profiles and selects, writing results.json, report.md and charts', async () => {
+    const r = await runCli(['run', '-o', out, ...quick, '--eval-images', '4', '--calib-images', '8', '--variants', 'int8-dynamic,int8-static-full'], { timeoutMs: 300_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     results = readResults(out);
@@ -54,19 +54,19 @@ describe.skipIf(!hasAssets)('edgeopt run on the study model', () => {
     expect(r.stdout).toContain('wrote');
   });
 
-  it('select explains its choice under constraints, from the same results.json', () => {
-    const r = runCli(['select', join(out, 'results.json'), '--max-size-mb', '5', '--json']);
+  it('select explains its choice under constraints, from the same results.json', async () => {
+    const r = await runCli(['select', join(out, 'results.json'), '--max-size-mb', '5', '--json']);
     expect(r.status).toBe(0);
     const selection = JSON.parse(r.stdout);
     expect(selection.reasons.find((x: { variant: string }) => x.variant === 'fp32').text).toContain('exceeds 5 MB');
-    const none = runCli(['select', join(out, 'results.json'), '--max-latency-ms', '0.01']);
+    const none = await runCli(['select', join(out, 'results.json'), '--max-latency-ms', '0.01']);
     expect(none.status).toBe(3);
     expect(none.stdout).toContain('no variant meets');
   });
 
-  it('converts a .pt given as --model', () => {
+  it('converts a .pt given as --model', async () => {
     const dir = join(work, 'pt');
-    const r = runCli(['run', '--model', asset('models', 'yolov5n.pt'), '-o', dir, ...quick, '--no-eval', '--no-calib', '--variants', 'int8-dynamic'], { timeoutMs: 300_000 });
+    const r = await runCli(['run', '--model', asset('models', 'yolov5n.pt'), '-o', dir, ...quick, '--no-eval', '--no-calib', '--variants', 'int8-dynamic'], { timeoutMs: 300_000 });
     expect(r.status).toBe(0);
     const res = readResults(dir);
     expect(res.model.notes.join(' ')).toMatch(/Converted from yolov5n\.pt/);
@@ -76,9 +76,9 @@ describe.skipIf(!hasAssets)('edgeopt run on the study model', () => {
 });
 
 describe('edgeopt run on a fresh machine (no shared assets)', () => {
-  it('falls back to the built-in synthetic model, labels it, and says what it skipped', () => {
+  it('falls back to the built-in synthetic model, labels it, and says what it skipped', async () => {
     const out = join(work, 'fresh');
-    const r = runCli(['run', '-o', out, ...quick, '--variants', 'int8-dynamic,int8-static-full', '--calib-images', '2'], {
+    const r = await runCli(['run', '-o', out, ...quick, '--variants', 'int8-dynamic,int8-static-full', '--calib-images', '2'], {
       timeoutMs: 300_000,
       env: { EDGEOPT_ASSETS: join(work, 'no-such-assets') },
     });
@@ -97,10 +97,10 @@ describe('edgeopt run on a fresh machine (no shared assets)', () => {
 });
 
 describe('edgeopt run: bad input and interruption', () => {
-  it('rejects a missing model and absurd flags with one line and no results', () => {
+  it('rejects a missing model and absurd flags with one line and no results', async () => {
     const out = join(work, 'bad');
     for (const args of [['--model', join(work, 'missing.onnx')], ['--runs', '0'], ['--variants', 'int9'], ['--scenario', 'fast']]) {
-      const r = runCli(['run', '-o', out, ...args]);
+      const r = await runCli(['run', '-o', out, ...args]);
       expect(r.status).not.toBe(0);
       const errors = r.stderr.split('\n').filter((line) => line.includes('error'));
       expect(errors).toHaveLength(1);

@@ -9,7 +9,7 @@ import { runCli } from '../helpers/cli.js';
 import * as P from './pickle-writer.js';
 
 describe.skipIf(!hasAssets)('summarizeCheckpoint', () => {
-  it('summarises the official yolov5n.pt', () => {
+  it('summarises the official yolov5n.pt', async () => {
     const s = summarizeCheckpoint(readCheckpoint(asset('models', 'yolov5n.pt')));
     expect(s).toMatchObject({ schemaVersion: 1, format: 'torch-zip', prefix: 'archive/', serializationVersion: '3', modelKey: 'model', family: 'yolov5', modelClass: 'models.yolo.Model' });
     expect(s.architecture).toMatchObject({ nc: 80, depthMultiple: 0.33, widthMultiple: 0.25, scale: null, stride: [8, 16, 32] });
@@ -24,7 +24,7 @@ describe.skipIf(!hasAssets)('summarizeCheckpoint', () => {
     expect(s.training).toMatchObject({ date: '2022-02-08T18:24:20.515893', epoch: -1, version: null });
   });
 
-  it('summarises an Ultralytics checkpoint (scale from the yaml, training args)', () => {
+  it('summarises an Ultralytics checkpoint (scale from the yaml, training args)', async () => {
     const s = summarizeCheckpoint(readCheckpoint(asset('ultralytics', 'yolov8n.pt')));
     expect(s).toMatchObject({ family: 'ultralytics', prefix: 'yolov8n/' });
     expect(s.architecture).toMatchObject({ nc: 80, scale: 'n', depthMultiple: 0.33, widthMultiple: 0.25, yamlFile: 'yolov8n.yaml' });
@@ -40,8 +40,8 @@ describe('edgeopt inspect (CLI)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'edgeopt-inspect-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.skipIf(!hasAssets)('prints a table for the duckietown checkpoint', () => {
-    const r = runCli(['inspect', asset('models', 'yolov5n_duckietown_custom.pt')]);
+  it.skipIf(!hasAssets)('prints a table for the duckietown checkpoint', async () => {
+    const r = await runCli(['inspect', asset('models', 'yolov5n_duckietown_custom.pt')]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^format\s+torch-zip \(prefix 'best\/', serialization v3, 358 storages\)$/m);
@@ -51,8 +51,8 @@ describe('edgeopt inspect (CLI)', () => {
     expect(r.stdout).toMatch(/^train run\s+name exp, .*imgsz 416, epochs 10$/m);
   });
 
-  it.skipIf(!hasAssets)('prints one JSON object with --json', () => {
-    const r = runCli(['inspect', asset('ultralytics', 'yolo11n.pt'), '--json']);
+  it.skipIf(!hasAssets)('prints one JSON object with --json', async () => {
+    const r = await runCli(['inspect', asset('ultralytics', 'yolo11n.pt'), '--json']);
     expect(r.status).toBe(0);
     const s = JSON.parse(r.stdout) as CheckpointSummary;
     expect(s.schemaVersion).toBe(1);
@@ -61,7 +61,7 @@ describe('edgeopt inspect (CLI)', () => {
     expect(s.classes.map((c) => c.className)).toContain('ultralytics.nn.modules.block.C2PSA');
   });
 
-  it('fails with one line for a hostile checkpoint, an LFS pointer and a missing file', () => {
+  it('fails with one line for a hostile checkpoint, an LFS pointer and a missing file', async () => {
     const hostile = join(dir, 'hostile.pt');
     writeFileSync(hostile, P.torchZip(P.pickleBytes(P.proto(2), P.global('builtins', 'eval'), P.str('1+1'), P.TUPLE1, P.REDUCE, P.STOP)));
     const lfs = join(dir, 'lfs.pt');
@@ -72,7 +72,7 @@ describe('edgeopt inspect (CLI)', () => {
       [join(dir, 'missing.pt'), /^edgeopt: error: cannot read checkpoint .*missing\.pt: no such file\n$/],
     ];
     for (const [path, pattern] of expected) {
-      const r = runCli(['inspect', path, '--json']);
+      const r = await runCli(['inspect', path, '--json']);
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(pattern);

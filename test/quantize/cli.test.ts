@@ -27,10 +27,10 @@ function tinyConvModel(opset: number): Uint8Array {
 }
 
 /** Runs a failing command and checks: one error line, non-zero exit, no output (not even a temp file). */
-function expectCleanFailure(args: string[], message: RegExp): void {
+async function expectCleanFailure(args: string[], message: RegExp): Promise<void> {
   const out = join(dir, `fail-${Math.random().toString(36).slice(2)}.onnx`);
   const before = readdirSync(dir).length;
-  const r = runCli(['quantize', ...args, '-o', out]);
+  const r = await runCli(['quantize', ...args, '-o', out]);
   expect(r.status).not.toBe(0);
   expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('edgeopt: error:'))).toHaveLength(1);
   expect(r.stderr).toMatch(message);
@@ -41,31 +41,31 @@ describe('edgeopt quantize: bad input', () => {
   const good = join(dir, 'tiny.onnx');
   writeFileSync(good, tinyConvModel(17));
 
-  it('rejects an unknown --mode and --weight-type', () => {
-    expectCleanFailure([good, '--mode', 'magic'], /unknown --mode 'magic' \(available: .*dynamic/);
-    expectCleanFailure([good, '--weight-type', 'int4'], /unknown --weight-type 'int4'/);
+  it('rejects an unknown --mode and --weight-type', async () => {
+    await expectCleanFailure([good, '--mode', 'magic'], /unknown --mode 'magic' \(available: .*dynamic/);
+    await expectCleanFailure([good, '--weight-type', 'int4'], /unknown --weight-type 'int4'/);
   });
 
-  it('rejects missing, empty, truncated and non-ONNX files', () => {
-    expectCleanFailure([join(dir, 'missing.onnx')], /not found/);
+  it('rejects missing, empty, truncated and non-ONNX files', async () => {
+    await expectCleanFailure([join(dir, 'missing.onnx')], /not found/);
     const empty = join(dir, 'empty.onnx');
     writeFileSync(empty, new Uint8Array());
-    expectCleanFailure([empty], /empty/);
+    await expectCleanFailure([empty], /empty/);
     const truncated = join(dir, 'truncated.onnx');
     writeFileSync(truncated, tinyConvModel(17).subarray(0, 200));
-    expectCleanFailure([truncated], /not (a valid )?ONNX|truncated/i);
-    if (hasAssets) expectCleanFailure([asset('images', 'bus.jpg')], /not (a valid )?ONNX|truncated/i);
+    await expectCleanFailure([truncated], /not (a valid )?ONNX|truncated/i);
+    if (hasAssets) await expectCleanFailure([asset('images', 'bus.jpg')], /not (a valid )?ONNX|truncated/i);
   });
 
-  it('rejects an opset without DynamicQuantizeLinear', () => {
+  it('rejects an opset without DynamicQuantizeLinear', async () => {
     const old = join(dir, 'opset10.onnx');
     writeFileSync(old, tinyConvModel(10));
-    expectCleanFailure([old], /opset 10.*opset 11/);
+    await expectCleanFailure([old], /opset 10.*opset 11/);
   });
 
-  it('quantizes a small model and prints one JSON object', () => {
+  it('quantizes a small model and prints one JSON object', async () => {
     const out = join(dir, 'tiny-int8.onnx');
-    const r = runCli(['quantize', good, '-o', out, '--weight-type', 'int8', '--json']);
+    const r = await runCli(['quantize', good, '-o', out, '--weight-type', 'int8', '--json']);
     expect(r.status).toBe(0);
     const result = JSON.parse(r.stdout);
     expect(result.report).toMatchObject({ mode: 'dynamic', weightType: 'int8', quantized: { Conv: 1 } });
@@ -76,9 +76,9 @@ describe('edgeopt quantize: bad input', () => {
 });
 
 describe.skipIf(!hasAssets)('edgeopt quantize on YOLOv5nu', () => {
-  it('prints the summary with ops, sizes and time', () => {
+  it('prints the summary with ops, sizes and time', async () => {
     const out = join(dir, 'yolov5nu_int8.onnx');
-    const r = runCli(['quantize', asset('models', 'yolov5nu_fp32.onnx'), '-o', out, '--mode', 'dynamic']);
+    const r = await runCli(['quantize', asset('models', 'yolov5nu_fp32.onnx'), '-o', out, '--mode', 'dynamic']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/quantized\s+Conv 76/);
     expect(r.stdout).toMatch(/DynamicQuantizeLinear 63/);
