@@ -85,11 +85,12 @@ export function selectVariant(
   const summary = best
     ? `${best.variant.name} is the best variant for this machine (${scenario}): ${reasons.find((r) => r.variant === best.variant.name)!.text.replace(`${best.variant.name}: `, '')}`
     : `no variant meets the constraints in the ${scenario} scenario`;
+  const caveat = best && !accuracyMeasured && best.variant !== baseline ? '; accuracy was not measured, so this is a latency-only choice: check it with --eval before shipping' : '';
   // Losers that met the constraints are listed after the winner with the reason they lost: speed.
   const ordered = [
     ...reasons.filter((r) => r.variant === best?.variant.name),
     ...reasons.filter((r) => r.accepted && r.variant !== best?.variant.name).map((r) => ({ ...r, text: `${r.text} — slower than ${best!.variant.name}` })),
     ...reasons.filter((r) => !r.accepted),
   ];
-  return { scenario, constraints: effective, chosen: best?.variant.name, reasons: ordered, summary };
+  return { scenario, constraints: effective, chosen: best?.variant.name, reasons: ordered, summary: summary + caveat };
 }

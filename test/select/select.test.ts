@@ -49,6 +49,7 @@ describe('selectVariant', () => {
   it('rejects quantized variants whose accuracy is unknown only when a budget is set', () => {
     const r = results([variant('fp32', 48, 10.8), variant('int8-static-full', 25, 3.1)]);
     expect(selectVariant(r).chosen).toBe('int8-static-full');
+    expect(selectVariant(r).summary).toContain('latency-only choice');
     const strict = selectVariant(r, { maxMapDrop: 0.5 });
     expect(strict.chosen).toBe('fp32');
     expect(strict.reasons.find((x) => x.variant === 'int8-static-full')!.text).toContain('accuracy not measured');
