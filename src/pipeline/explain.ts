@@ -1,9 +1,13 @@
 import { findings as profileFindings, type Profile } from '../diagnose/index.js';
 import type { RunResults } from '../results/schema.js';
 
-/** Findings derived from the numbers: profiles against FP32, plus size and accuracy facts. */
-export function explain(results: RunResults, profiles: Map<string, Profile>): string[] {
+/**
+ * Findings derived from the numbers: profiles against FP32, plus size and accuracy facts.
+ * `headlines` has one line per variant (the profile's verdict), for the terminal summary.
+ */
+export function explain(results: RunResults, profiles: Map<string, Profile>): { findings: string[]; headlines: string[] } {
   const out: string[] = [];
+  const headlines: string[] = [];
   const fp32 = results.variants.find((v) => v.name === 'fp32');
   const baseProfile = profiles.get('fp32');
   for (const v of results.variants) {
@@ -11,7 +15,9 @@ export function explain(results: RunResults, profiles: Map<string, Profile>): st
     const latency = v.benchmarks.controlled && fp32.benchmarks.controlled ? { variant: v.benchmarks.controlled.p50Ms, baseline: fp32.benchmarks.controlled.p50Ms } : undefined;
     const profile = profiles.get(v.name);
     if (profile && baseProfile) {
-      out.push(...profileFindings({ variant: profile, baseline: baseProfile, variantLabel: v.name, baselineLabel: 'FP32', latencyMs: latency }));
+      const lines = profileFindings({ variant: profile, baseline: baseProfile, variantLabel: v.name, baselineLabel: 'FP32', latencyMs: latency });
+      if (lines[0]) headlines.push(lines[0]);
+      out.push(...lines);
     }
     if (v.sizeBytes > 0 && fp32.sizeBytes > 0) {
       const acc = v.accuracy && fp32.accuracy ? `, mAP50-95 ${(v.accuracy.map50_95 * 100).toFixed(2)} vs ${(fp32.accuracy.map50_95 * 100).toFixed(2)}` : '';
@@ -19,9 +25,12 @@ export function explain(results: RunResults, profiles: Map<string, Profile>): st
     }
   }
   for (const v of results.variants) {
-    if (v.plausibility && !v.plausibility.plausible) out.push(`${v.name}: implausible timing — ${v.plausibility.note}`);
+    if (v.plausibility && !v.plausibility.plausible) {
+      out.push(`${v.name}: implausible timing — ${v.plausibility.note}`);
+      headlines.push(out[out.length - 1]!);
+    }
     const s = v.benchmarks.controlled;
     if (s?.capHit) out.push(`${v.name}: the controlled median did not settle to ±${(s.targetCiRel * 100).toFixed(0)}% within ${s.runs} runs (CV ${(s.cv * 100).toFixed(1)}%); the machine was noisy.`);
   }
-  return out;
+  return { findings: out, headlines };
 }

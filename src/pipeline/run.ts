@@ -234,7 +234,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
     }
 
     stepLine('explaining the measurements');
-    results.findings = explain(results, profiles);
+    ({ findings: results.findings, headlines: results.headlines } = explain(results, profiles));
 
     stepLine('selecting the best variant for this machine');
     try {

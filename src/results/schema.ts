@@ -18,6 +18,8 @@ export interface RunResults {
   settings: RunSettings;
   variants: VariantResult[];
   findings: string[];
+  /** One line per variant: the profile's verdict on why it is as fast as it is (a subset of findings). */
+  headlines?: string[];
   selection?: SelectionResult;
   /** Browser benchmarks posted by `edgeopt demo` from other devices. */
   devices?: DeviceReport[];

@@ -114,7 +114,8 @@ function summarize(results: Awaited<ReturnType<typeof runPipeline>>, outDir: str
     );
   }
   lines.push('');
-  for (const f of results.findings) lines.push(`- ${f}`);
+  for (const f of results.headlines ?? results.findings) lines.push(`- ${f}`);
+  if (results.headlines && results.findings.length > results.headlines.length) lines.push(`  (${results.findings.length} findings in all: see report.md)`);
   if (results.selection) lines.push('', results.selection.summary);
   lines.push('', `wrote ${join(outDir, 'results.json')} and ${join(outDir, 'report.md')}${results.status === 'partial' ? ' (PARTIAL: see errors in the report)' : ''}`);
   return `${lines.join('\n')}\n`;
