@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { EdgeoptError } from '../util/errors.js';
+import { readJsonFile } from '../util/fs.js';
 
 /**
  * Reader for onnxruntime's profiler output (a Chrome-trace JSON array): bytes in, typed events out.
@@ -61,17 +61,6 @@ export function parseProfileTrace(json: unknown, source = 'profile trace'): Prof
 }
 
 export async function readProfileTrace(path: string): Promise<ProfileTrace> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new EdgeoptError(`profile trace not found: ${path}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new EdgeoptError(`profile trace is not valid JSON: ${path}`);
-  }
+  const json = await readJsonFile(path, 'profile trace');
   return parseProfileTrace(json, path);
 }

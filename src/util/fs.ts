@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { EdgeoptError } from './errors.js';
+import { EdgeoptError, describeError } from './errors.js';
 
 function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -57,5 +57,20 @@ export function fileSizeOrUndefined(path: string): number | undefined {
     return statSync(path).size;
   } catch {
     return undefined;
+  }
+}
+
+/** Reads and parses a JSON file with one-line errors naming what the file was meant to be. */
+export async function readJsonFile(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new EdgeoptError(`${what} not found: ${path}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new EdgeoptError(`${what} ${path} is not valid JSON (${describeError(err)})`);
   }
 }
