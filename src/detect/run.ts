@@ -6,7 +6,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import type { DecodeOptions } from '../eval/decode.js';
 import { openDetector } from '../eval/detector.js';
-import { IMAGE_EXTENSIONS } from '../eval/dataset.js';
+import { IMAGE_EXTENSIONS } from '../image/preprocess.js';
 import { EdgeoptError, describeError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { annotatedImagePath, detectImageFile, type ImageResult } from './image.js';

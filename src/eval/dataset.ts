@@ -7,8 +7,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
 import type { Box } from '../image/letterbox.js';
 import { EdgeoptError } from '../util/errors.js';
+import { IMAGE_EXTENSIONS } from '../image/preprocess.js';
 
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff']);
 
 export interface YoloLabel {
   classId: number;

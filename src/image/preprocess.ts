@@ -3,6 +3,9 @@ import { EdgeoptError, describeError } from '../util/errors.js';
 import { letterboxGeometry, type LetterboxGeometry } from './letterbox.js';
 
 /** Grey level of the letterbox border (the YOLO predictors pad with 114). */
+/** Image files edgeopt reads (calibration, evaluation, detection): what sharp decodes. */
+export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff']);
+
 export const LETTERBOX_PAD_VALUE = 114;
 
 /** How the image is resized into the letterbox. See `resizeInto` for why the default is what it is. */

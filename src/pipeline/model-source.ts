@@ -1,7 +1,8 @@
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { convertFile } from '../convert/convert.js';
 import { fetchOfficialModel, resolveModelSource, OFFICIAL_MODELS, type OfficialModelName } from '../convert/model-source.js';
 import { detectOutputLayout, type OutputLayoutInfo } from '../eval/decode.js';
+import { parseNamesMetadata } from '../eval/names.js';
 import { familyOfLayout } from '../image/families.js';
 import { getMetadata } from '../onnx/builder.js';
 import type { LoadedModel } from '../onnx/types.js';
@@ -10,7 +11,7 @@ import { buildDefaultModel } from '../models/defaults.js';
 import { BUILTIN_ARCHITECTURES, type BuiltinArchitecture } from '../models/zoo.js';
 import type { ModelInfo } from '../results/schema.js';
 import { sharedAsset } from '../util/assets.js';
-import { EdgeoptError, describeError } from '../util/errors.js';
+import { EdgeoptError } from '../util/errors.js';
 import type { Progress } from '../util/progress.js';
 
 /** The shared FP32 model of the study, used when no --model is given and ../shared is present. */
@@ -22,13 +23,6 @@ export interface PreparedModel {
   defaultEvalData?: string;
   /** Images for static INT8 calibration by default, when the shared data is present. */
   defaultCalibData?: string;
-}
-
-/** Counts class names in the `names` metadata the exporters write ("{0: 'person', 1: 'bicycle', …}"). */
-function classCount(metadata: Record<string, string>): number | undefined {
-  const names = metadata.names;
-  if (!names) return undefined;
-  return (names.match(/\d+\s*:/g) ?? []).length || undefined;
 }
 
 /** The detector layout of the first output, when it is one edgeopt knows. */
@@ -80,32 +74,30 @@ export async function prepareModel(spec: string | undefined, outPath: string, pr
       path = (resolveModelSource(chosen) as { path: string }).path;
     } catch {
       progress.step(`fetching the official ${chosen} checkpoint`);
-      try {
-        path = await fetchOfficialModel(chosen as OfficialModelName);
-      } catch (err) {
-        throw new EdgeoptError(`${describeError(err)}`);
-      }
+      path = await fetchOfficialModel(chosen as OfficialModelName); // one line on failure: where to put the file
     }
   } else {
     resolveModelSource(chosen); // one-line errors for missing files and unknown kinds
   }
 
   let family: string | undefined;
+  let prepared: LoadedModel;
   if (/\.(pt|pth)$/i.test(path)) {
     progress.step(`converting ${basename(path)} to ONNX`);
     const conversion = await convertFile(path, outPath);
+    prepared = conversion.model;
     family = conversion.info.family;
     notes.push(`Converted from ${basename(path)} by edgeopt in ${(conversion.info.seconds * 1000).toFixed(0)} ms (${conversion.info.architecture}, ${conversion.info.nc} classes).`);
   } else {
-    const model = await loadModel(path);
-    await saveModel(model, outPath);
+    // Re-saved through edgeopt's writer (not copied), which also proves the file is a loadable model.
+    prepared = await loadModel(path);
+    await saveModel(prepared, outPath);
   }
-  const prepared = await loadModel(outPath);
   const metadata = getMetadata(prepared);
   const synthetic = metadata.edgeopt_synthetic === 'true';
   const layout = outputLayout(prepared);
   family ??= metadata.edgeopt_family ?? (layout ? familyOfLayout(layout.layout) : undefined);
-  const coco = (classCount(metadata) ?? layout?.numClasses) === 80;
+  const coco = (parseNamesMetadata(metadata.names)?.length ?? layout?.numClasses) === 80;
   if (!coco) notes.push('The model is not an 80-class COCO model: accuracy needs --eval with your own labelled images.');
   return {
     info: { source: chosen, name: basename(path).replace(/\.(onnx|pt|pth)$/i, ''), family, synthetic, notes },
@@ -114,4 +106,3 @@ export async function prepareModel(spec: string | undefined, outPath: string, pr
   };
 }
 
-export const SHARED_DEFAULT_MODEL = join(...SHARED_DEFAULT);

@@ -1,10 +1,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { loadImageTensor } from '../../image/preprocess.js';
+import { preprocessFor } from '../../image/families.js';
+import { IMAGE_EXTENSIONS } from '../../image/preprocess.js';
 import { EdgeoptError } from '../../util/errors.js';
 import type { CalibrationSample } from './collect.js';
 
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff']);
 
 /**
  * How an image becomes the model's input tensor. Structurally the `Preprocessing` of src/image/families.ts,
@@ -15,10 +15,8 @@ export interface CalibrationPreprocessing {
   load(input: string, size: { width: number; height: number }): Promise<{ data: Float32Array }>;
 }
 
-export const YOLO_CALIBRATION_PREPROCESSING: CalibrationPreprocessing = {
-  description: 'letterbox (pad 114), RGB, /255, NCHW float32',
-  load: (input, size) => loadImageTensor(input, size),
-};
+/** The YOLO families' declared preprocessing (one letterbox for detection, evaluation and calibration). */
+export const YOLO_CALIBRATION_PREPROCESSING: CalibrationPreprocessing = preprocessFor('ultralytics');
 
 /** Image files of a folder (also `images/` inside it, the YOLO dataset layout), sorted by name for reproducibility. */
 export function listCalibrationImages(dir: string, limit?: number): string[] {
