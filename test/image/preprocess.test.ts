@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { asset, hasAssets } from '../../test/helpers/assets.js';
-import { readNpyFloat32 } from '../../test/helpers/npy.js';
-import { preprocessFor } from './families.js';
-import { decodeRgb, letterboxToTensor, loadImageTensor } from './preprocess.js';
+import { asset, hasAssets } from '../helpers/assets.js';
+import { readNpyFloat32 } from '../helpers/npy.js';
+import { preprocessFor } from '../../src/image/families.js';
+import { decodeRgb, letterboxToTensor, loadImageTensor } from '../../src/image/preprocess.js';
 
 function difference(a: Float32Array, b: Float32Array): { mean: number; max: number } {
   let sum = 0;

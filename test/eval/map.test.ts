@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { asset, hasAssets } from '../../test/helpers/assets.js';
-import type { Box } from '../image/letterbox.js';
-import { MetricsAccumulator, matchDetections } from './map.js';
+import { asset, hasAssets } from '../helpers/assets.js';
+import type { Box } from '../../src/image/letterbox.js';
+import { MetricsAccumulator, matchDetections } from '../../src/eval/map.js';
 
 describe('COCO-style metrics on a hand-computed case', () => {
   // Class 0: two ground-truth boxes, three detections — a perfect hit, a miss, and a hit at IoU 0.9.

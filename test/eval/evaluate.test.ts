@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { asset, hasAssets } from '../../test/helpers/assets.js';
-import { decodeRgb } from '../image/preprocess.js';
-import { detectInImage, openDetector } from './detector.js';
-import { evaluateModel } from './evaluate.js';
+import { asset, hasAssets } from '../helpers/assets.js';
+import { decodeRgb } from '../../src/image/preprocess.js';
+import { detectInImage, openDetector } from '../../src/eval/detector.js';
+import { evaluateModel } from '../../src/eval/evaluate.js';
 
 const VAL = asset('coco_val128');
 const V5U = asset('models', 'yolov5nu_fp32.onnx');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeDetections, detectOutputLayout } from './decode.js';
-import { boxIou, nonMaxSuppression } from './nms.js';
+import { decodeDetections, detectOutputLayout } from '../../src/eval/decode.js';
+import { boxIou, nonMaxSuppression } from '../../src/eval/nms.js';
 
 // Real outputs have thousands of boxes; padding with empty boxes keeps the box axis the longer one.
 const BOXES = 64;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { roundHalfToEven } from '../util/rounding.js';
-import { letterboxGeometry, unletterboxBox } from './letterbox.js';
+import { roundHalfToEven } from '../../src/util/rounding.js';
+import { letterboxGeometry, unletterboxBox } from '../../src/image/letterbox.js';
 
 describe('letterboxGeometry', () => {
   it('matches the reference letterbox of bus.jpg (810x1080) and zidane.jpg (1280x720)', () => {

@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { iterateDataset, labelToBox, openYoloDataset, parseYoloLabels } from './dataset.js';
-import { parseNamesMetadata } from './names.js';
+import { iterateDataset, labelToBox, openYoloDataset, parseYoloLabels } from '../../src/eval/dataset.js';
+import { parseNamesMetadata } from '../../src/eval/names.js';
 
 describe('parseYoloLabels', () => {
   it('reads boxes, polygons (as their bounding box) and skips blank lines', () => {
