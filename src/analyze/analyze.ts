@@ -1,6 +1,6 @@
 import { getAttribute } from '../onnx/builder.js';
 import { indexGraph } from '../onnx/graph.js';
-import { runShapeInference, type Dim, type TensorType } from '../onnx/shapes.js';
+import { runShapeInference, unitInputShapes, type Dim, type TensorType } from '../onnx/shapes.js';
 import { dataTypeName, elementCount, tensorByteSize } from '../onnx/tensor.js';
 import type { ModelProto, TensorProto, ValueInfoProto } from '../onnx/types.js';
 import { EdgeoptError } from '../util/errors.js';
@@ -41,7 +41,13 @@ export interface ModelAnalysis {
   /** Conv/MatMul/Gemm in QDQ form, which onnxruntime fuses into integer kernels. */
   qdqCompute: number;
   /** Multiply-accumulates from inferred shapes; FLOPs = 2 × MACs. */
-  macs: { total: number; byOpType: Record<string, number>; uncounted: string[] };
+  macs: {
+    total: number;
+    byOpType: Record<string, number>;
+    uncounted: string[];
+    /** Inputs whose dynamic dims (e.g. the batch) were taken as 1 for the count. */
+    dynamicDimsAsOne?: string[];
+  };
   flops: number;
   fusions: FusionOpportunity[];
   /** Nodes whose output shapes could not be inferred (op type: count). */
@@ -59,7 +65,11 @@ export function analyzeModel(model: ModelProto, options: AnalyzeOptions = {}): M
   const shapes = runShapeInference(model);
   const opCounts = sortedCounts(nodes.map((n) => n.opType ?? ''));
   const census = quantizationCensus(nodes);
-  const macs = countMacs(nodes, shapes.types);
+  // Dynamic input dims (batch, sometimes height/width) are counted as 1: MACs per image at the declared size.
+  const assumed = unitInputShapes(model);
+  const dynamicInputs = Object.keys(assumed);
+  const concrete = dynamicInputs.length ? runShapeInference(model, { inputShapes: assumed }) : shapes;
+  const macs = { ...countMacs(nodes, concrete.types), ...(dynamicInputs.length ? { dynamicDimsAsOne: dynamicInputs } : {}) };
   const { parameters, parameterBytes } = countParameters([
     ...graph.initializer,
     ...nodes.filter((n) => n.opType === 'Constant').flatMap((n) => {
@@ -89,7 +99,7 @@ export function analyzeModel(model: ModelProto, options: AnalyzeOptions = {}): M
     macs,
     flops: 2 * macs.total,
     fusions: findFusions(nodes, indexGraph(graph)),
-    unresolvedShapes: sortedCounts(shapes.unresolved.map((n) => n.opType ?? '')),
+    unresolvedShapes: sortedCounts(concrete.unresolved.map((n) => n.opType ?? '')),
   };
 }
 

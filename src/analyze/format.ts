@@ -24,7 +24,7 @@ export function formatAnalysis(a: ModelAnalysis): string {
     ['file size', a.fileBytes === null ? 'n/a' : mb(a.fileBytes)],
     ['parameters', `${int(a.parameters.count)} (${mb(a.parameterBytes)})`],
     ['nodes', int(a.nodes)],
-    ['MACs', `${giga(a.macs.total)} (${giga(a.flops)}FLOPs)`],
+    ['MACs', `${giga(a.macs.total)} (${giga(a.flops)}FLOPs)${a.macs.dynamicDimsAsOne ? `, dynamic dims of ${a.macs.dynamicDimsAsOne.join(', ')} taken as 1` : ''}`],
   ], 'll', ''));
 
   lines.push('', 'inputs / outputs:');

@@ -1,10 +1,12 @@
 import { opsetVersion, topologicalSort } from './graph.js';
 import { SHAPE_RULES } from './shape-rules/index.js';
 import { tensorInfo } from './shape-rules/constant.js';
-import type { Dim, OutputInfo, ShapeContext, TensorType } from './shape-rules/types.js';
-import type { ModelProto, NodeProto, ValueInfoProto } from './types.js';
+import { valueInfoType } from './shape-rules/dims.js';
+import type { OutputInfo, ShapeContext, TensorType } from './shape-rules/types.js';
+import type { ModelProto, NodeProto } from './types.js';
 
 export type { Dim, TensorType } from './shape-rules/types.js';
+import type { Dim } from './shape-rules/types.js';
 
 export interface ShapeInference {
   /** Element type and shape of every tensor that could be inferred; unknown tensors are absent. */
@@ -15,9 +17,24 @@ export interface ShapeInference {
   unresolved: NodeProto[];
 }
 
+export interface ShapeInferenceOptions {
+  /** Shapes to assume for graph inputs instead of the declared ones (e.g. dynamic dims bound to 1). */
+  inputShapes?: Readonly<Record<string, readonly Dim[]>>;
+}
+
 /** Element type and shape of every tensor in the model's main graph (see {@link runShapeInference}). */
-export function inferShapes(model: ModelProto): Map<string, TensorType> {
-  return runShapeInference(model).types;
+export function inferShapes(model: ModelProto, options: ShapeInferenceOptions = {}): Map<string, TensorType> {
+  return runShapeInference(model, options).types;
+}
+
+/** Declared input shapes with every dynamic dim bound to 1 (batch 1, and 1 for anything else unknown). */
+export function unitInputShapes(model: ModelProto): Record<string, Dim[]> {
+  const shapes: Record<string, Dim[]> = {};
+  for (const input of model.graph?.input ?? []) {
+    const t = valueInfoType(input);
+    if (t && t.shape.some((d) => typeof d !== 'number')) shapes[input.name ?? ''] = t.shape.map((d) => (typeof d === 'number' ? d : 1));
+  }
+  return shapes;
 }
 
 /**
@@ -25,29 +42,36 @@ export function inferShapes(model: ModelProto): Map<string, TensorType> {
  * and initializers seed it; value_info (and graph output types) fill in what a rule cannot say,
  * e.g. for ops without a rule. Throws EdgeoptError only for shapes that make the model invalid.
  */
-export function runShapeInference(model: ModelProto): ShapeInference {
+export function runShapeInference(model: ModelProto, options: ShapeInferenceOptions = {}): ShapeInference {
   const graph = model.graph;
   const types = new Map<string, TensorType>();
   const values = new Map<string, number[]>();
   const unresolved: NodeProto[] = [];
   if (!graph) return { types, values, unresolved };
 
-  const hints = new Map<string, TensorType>();
-  for (const info of [...graph.valueInfo, ...graph.output]) {
+  // Declared types fill in what a rule cannot say. A graph output's declared size is only a fallback, never an
+  // override of a data-dependent size: exporters write upper bounds there (PicoDet's NMS output says 2125 rows, runs ≤ 100).
+  const hints = new Map<string, TensorType & { bound?: boolean }>();
+  for (const info of graph.output) {
+    const t = valueInfoType(info);
+    if (t) hints.set(info.name ?? '', { ...t, bound: true });
+  }
+  for (const info of graph.valueInfo) {
     const t = valueInfoType(info);
     if (t) hints.set(info.name ?? '', t);
   }
   for (const input of graph.input) {
     const t = valueInfoType(input);
-    if (t) types.set(input.name ?? '', t);
+    const assumed = options.inputShapes?.[input.name ?? ''];
+    if (t) types.set(input.name ?? '', assumed ? { dataType: t.dataType, shape: [...assumed] } : t);
   }
-  const inputNames = new Set(graph.input.map((i) => i.name ?? ''));
   for (const tensor of graph.initializer) {
     const info = tensorInfo(tensor);
     const name = tensor.name ?? '';
     if (!types.has(name)) types.set(name, { dataType: info.dataType, shape: info.shape });
-    // An initializer that is also a graph input can be overridden at run time: not a constant.
-    if (info.value && !inputNames.has(name)) values.set(name, info.value);
+    // An initializer also listed in graph.input (old exporters, Paddle2ONNX) could in principle be fed at run time,
+    // but nobody feeds weights: its stored value is what the model runs with, so shapes follow from it.
+    if (info.value) values.set(name, info.value);
   }
 
   let symbols = 0;
@@ -79,25 +103,13 @@ export function runShapeInference(model: ModelProto): ShapeInference {
   return { types, values, unresolved };
 }
 
-function valueInfoType(info: ValueInfoProto): TensorType | undefined {
-  const tensorType = info.type?.tensorType;
-  if (!tensorType?.shape) return undefined;
-  return {
-    dataType: tensorType.elemType ?? 0,
-    // A dim with neither field set is unknown; protobufjs only gives fields that were present as own properties.
-    shape: tensorType.shape.dim.map((d, i): Dim =>
-      d.dimParam ? d.dimParam : Object.hasOwn(d, 'dimValue') && d.dimValue !== null ? Number(d.dimValue) : `${info.name ?? ''}_dim${i}`,
-    ),
-  };
-}
-
 /** The rule's answer, with symbolic dims (and a missing dtype) filled in from value_info when ranks agree. */
-function mergeWithHint(inferred: OutputInfo | undefined, hint: TensorType | undefined): OutputInfo | undefined {
+function mergeWithHint(inferred: OutputInfo | undefined, hint: (TensorType & { bound?: boolean }) | undefined): OutputInfo | undefined {
   if (!inferred) return hint ? { dataType: hint.dataType, shape: [...hint.shape] } : undefined;
   if (!hint || hint.shape.length !== inferred.shape.length) return inferred;
   return {
     ...inferred,
     dataType: inferred.dataType || hint.dataType,
-    shape: inferred.shape.map((d, i) => (typeof d === 'number' ? d : hint.shape[i]!)),
+    shape: inferred.shape.map((d, i) => (typeof d === 'number' || (hint.bound && typeof hint.shape[i] === 'number') ? d : hint.shape[i]!)),
   };
 }

@@ -1,3 +1,4 @@
+import type { ValueInfoProto } from '../types.js';
 import type { Dim, ShapeContext, TensorType } from './types.js';
 import { invalidShape } from './types.js';
 
@@ -57,4 +58,18 @@ export function broadcastInputs(ctx: ShapeContext, indices: number[], typeFrom =
 /** dim arithmetic that keeps symbols symbolic (as a fresh symbol) rather than guessing. */
 export function mapDim(ctx: ShapeContext, d: Dim, f: (n: number) => number): Dim {
   return typeof d === 'number' ? f(d) : ctx.symbol();
+}
+
+/** The declared type of a value_info / graph input / output, when it declares a shape. */
+export function valueInfoType(info: ValueInfoProto): TensorType | undefined {
+  const tensorType = info.type?.tensorType;
+  if (!tensorType?.shape) return undefined;
+  return {
+    dataType: tensorType.elemType ?? 0,
+    // A dim with neither field set is unknown; protobufjs only gives fields that were present as own properties.
+    // Some exporters (Paddle2ONNX) write a dynamic dim as dimValue -1: unknown, like an absent one.
+    shape: tensorType.shape.dim.map((d, i): Dim =>
+      d.dimParam ? d.dimParam : Object.hasOwn(d, 'dimValue') && d.dimValue !== null && Number(d.dimValue) >= 0 ? Number(d.dimValue) : `${info.name ?? ''}_dim${i}`,
+    ),
+  };
 }

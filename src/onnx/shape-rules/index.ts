@@ -1,14 +1,17 @@
 import { concatSplitRules } from './concat-split.js';
 import { constantRules } from './constant.js';
+import { controlFlowRules } from './control-flow.js';
 import { convRules } from './conv.js';
 import { elementwiseRules } from './elementwise.js';
 import { gatherSliceRules } from './gather-slice.js';
 import { matmulRules } from './matmul.js';
+import { padRules } from './pad.js';
 import { poolRules } from './pool.js';
 import { quantizeRules } from './quantize.js';
 import { reduceRules } from './reduce.js';
 import { reshapeRules } from './reshape.js';
 import { resizeRules } from './resize.js';
+import { selectionRules } from './selection.js';
 import type { ShapeRule } from './types.js';
 
 /**
@@ -27,6 +30,9 @@ export const SHAPE_RULES: Readonly<Record<string, ShapeRule>> = {
   ...matmulRules,
   ...quantizeRules,
   ...reduceRules,
+  ...selectionRules,
+  ...padRules,
+  ...controlFlowRules,
 };
 
 export type { Dim, OutputInfo, ShapeContext, ShapeRule, TensorType } from './types.js';

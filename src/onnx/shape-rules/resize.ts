@@ -40,7 +40,8 @@ function resizeRule(ctx: ShapeContext, scalesIndex: number, sizesIndex: number |
     });
     return [{ dataType: x.dataType, shape }];
   }
-  return [undefined];
+  // Scales or sizes computed at run time: the rank and element type still hold.
+  return [{ dataType: x.dataType, shape: shape.map((d, i) => (axes.includes(i) ? ctx.symbol() : d)) }];
 }
 
 function nonEmpty(values: number[] | undefined): number[] | undefined {
