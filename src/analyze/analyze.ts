@@ -5,6 +5,7 @@ import { dataTypeName, elementCount, tensorByteSize } from '../onnx/tensor.js';
 import type { ModelProto, TensorProto, ValueInfoProto } from '../onnx/types.js';
 import { EdgeoptError } from '../util/errors.js';
 import { quantizationCensus } from './census.js';
+import { describeQuantization, type QuantizationSummary } from './quantized.js';
 import { findFusions, type FusionOpportunity } from './fusions.js';
 import { countMacs } from './macs.js';
 
@@ -40,6 +41,8 @@ export interface ModelAnalysis {
   floatMatMul: number;
   /** Conv/MatMul/Gemm in QDQ form, which onnxruntime fuses into integer kernels. */
   qdqCompute: number;
+  /** Whether and how the model is already quantized (dynamic, QDQ, QOperator), its weight types and integer ops. */
+  quantized: QuantizationSummary;
   /** Multiply-accumulates from inferred shapes; FLOPs = 2 × MACs. */
   macs: {
     total: number;
@@ -96,6 +99,7 @@ export function analyzeModel(model: ModelProto, options: AnalyzeOptions = {}): M
     floatConv: census.floatConv,
     floatMatMul: census.floatMatMul,
     qdqCompute: census.qdqCompute,
+    quantized: describeQuantization(graph),
     macs,
     flops: 2 * macs.total,
     fusions: findFusions(nodes, indexGraph(graph)),

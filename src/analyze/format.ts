@@ -46,7 +46,8 @@ export function formatAnalysis(a: ModelAnalysis): string {
   ], 'lrr'));
 
   const quantized = Object.entries(a.quantization).filter(([, n]) => n > 0);
-  lines.push('', 'quantization:');
+  lines.push('', `quantization: ${a.quantized.description}`);
+  if (a.quantized.schemes.length > 0) lines.push('  (its float model: edgeopt quantize <model> -o <fp32.onnx> --mode dequantize)');
   lines.push(table([
     ...(quantized.length ? quantized.map(([op, n]) => [op, String(n)]) : [['no quantized ops', '']]),
     ['float Conv', String(a.floatConv)],

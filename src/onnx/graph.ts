@@ -35,17 +35,50 @@ export function indexGraph(graph: GraphProto): GraphIndex {
   };
 }
 
+/** The bodies of a control-flow node (If branches, Loop/Scan body); empty for every other node. */
+export function subgraphs(node: NodeProto): GraphProto[] {
+  return node.attribute.flatMap((a) => [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]);
+}
+
 /**
- * Nodes in an order where every node comes after the producers of its inputs (Kahn's algorithm,
- * stable with respect to the original order). Throws on a cycle.
+ * Names a node's subgraphs read from the enclosing scope (ONNX lets a branch or loop body use any outer tensor by
+ * name, without listing it as an input). Ordering and rewriting must treat them as inputs of the node.
+ */
+export function outerReferences(node: NodeProto): string[] {
+  const found = new Set<string>();
+  const visit = (graph: GraphProto, outerDefined: ReadonlySet<string>) => {
+    const defined = new Set([
+      ...outerDefined,
+      ...graph.input.map((v) => v.name ?? ''),
+      ...graph.initializer.map((t) => t.name ?? ''),
+      ...graph.node.flatMap((n) => n.output),
+    ]);
+    for (const inner of graph.node) {
+      for (const name of inner.input) if (name && !defined.has(name)) found.add(name);
+      for (const g of subgraphs(inner)) visit(g, defined);
+    }
+  };
+  for (const g of subgraphs(node)) visit(g, new Set());
+  return [...found];
+}
+
+/** Everything a node reads: its inputs and its subgraphs' outer references. */
+export function nodeReads(node: NodeProto): string[] {
+  return subgraphs(node).length === 0 ? node.input : [...node.input, ...outerReferences(node)];
+}
+
+/**
+ * Nodes in an order where every node comes after the producers of what it reads (inputs and, for If/Loop, the outer
+ * tensors its bodies use) — Kahn's algorithm, stable with respect to the original order. Throws on a cycle.
  */
 export function topologicalSort(graph: GraphProto): NodeProto[] {
   const index = indexGraph(graph);
   const position = new Map(graph.node.map((n, i) => [n, i]));
   const pending = new Map<NodeProto, number>();
   const ready: NodeProto[] = [];
+  const reads = new Map(graph.node.map((n) => [n, nodeReads(n)]));
   for (const node of graph.node) {
-    const deps = new Set(node.input.filter((i) => i && index.producer.has(i)).map((i) => index.producer.get(i)!));
+    const deps = new Set(reads.get(node)!.filter((i) => i && index.producer.has(i)).map((i) => index.producer.get(i)!));
     deps.delete(node);
     pending.set(node, deps.size);
     if (deps.size === 0) ready.push(node);
@@ -53,7 +86,7 @@ export function topologicalSort(graph: GraphProto): NodeProto[] {
   const order: NodeProto[] = [];
   const dependents = new Map<NodeProto, Set<NodeProto>>();
   for (const node of graph.node) {
-    for (const input of node.input) {
+    for (const input of reads.get(node)!) {
       const p = input ? index.producer.get(input) : undefined;
       if (!p || p === node) continue;
       let set = dependents.get(p);
@@ -127,12 +160,18 @@ export function addInitializer(graph: GraphProto, tensor: TensorProto): void {
   graph.initializer.push(tensor);
 }
 
-/** Drops initializers and value_info that no node or graph output references any more. */
+/**
+ * Drops initializers and value_info that no node or graph output references any more. Old exporters (IR < 4,
+ * Paddle2ONNX) also list every initializer in graph.input; such an entry goes with its initializer, or the runtime
+ * would expect the caller to feed it.
+ */
 export function removeUnusedInitializers(graph: GraphProto): void {
   const used = new Set<string>();
-  for (const node of graph.node) for (const i of node.input) used.add(i);
+  for (const node of graph.node) for (const i of nodeReads(node)) used.add(i);
   for (const o of graph.output) used.add(o.name ?? '');
-  graph.initializer = graph.initializer.filter((t) => used.has(t.name ?? ''));
+  const removed = new Set(graph.initializer.filter((t) => !used.has(t.name ?? '')).map((t) => t.name ?? ''));
+  graph.initializer = graph.initializer.filter((t) => !removed.has(t.name ?? ''));
+  graph.input = graph.input.filter((v) => !removed.has(v.name ?? ''));
   const produced = new Set(graph.node.flatMap((n) => n.output));
   graph.valueInfo = graph.valueInfo.filter((v) => produced.has(v.name ?? ''));
 }

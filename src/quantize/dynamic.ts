@@ -1,6 +1,7 @@
 import { opsetVersion, removeUnusedInitializers, topologicalSort } from '../onnx/graph.js';
 import type { LoadedModel, NodeProto } from '../onnx/types.js';
 import { EdgeoptError } from '../util/errors.js';
+import { assertNotQuantized } from './already-quantized.js';
 import { DynamicQuantizeContext } from './context.js';
 import { QUANT_TYPES, type QuantType } from './math.js';
 import { dynamicRules } from './rules/index.js';
@@ -39,6 +40,7 @@ export function quantizeDynamic(model: LoadedModel, options: DynamicQuantizeOpti
   if (!QUANT_TYPES.includes(weightType)) {
     throw new EdgeoptError(`unknown weight type '${String(weightType)}' (use ${QUANT_TYPES.join(' or ')})`);
   }
+  assertNotQuantized(model, 'dynamic INT8');
   const opset = opsetVersion(model);
   if (opset === undefined || opset < MIN_DYNAMIC_OPSET) {
     throw new EdgeoptError(
@@ -101,11 +103,7 @@ export function quantizeDynamic(model: LoadedModel, options: DynamicQuantizeOpti
 
   graph.node = rewritten;
   graph.initializer.push(...ctx.newInitializers);
-  const initializerNames = new Set(graph.initializer.map((t) => t.name));
   removeUnusedInitializers(graph);
-  // Old IR versions list initializers as graph inputs too; drop those whose initializer is gone.
-  const kept = new Set(graph.initializer.map((t) => t.name));
-  graph.input = graph.input.filter((v) => !initializerNames.has(v.name) || kept.has(v.name));
   out.producerName = 'edgeopt.quantize';
   out.producerVersion = '0.1.0';
 

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { loadModel, saveModel } from '../onnx/model-io.js';
 import { EdgeoptError } from '../util/errors.js';
+import { assertNotQuantized } from './already-quantized.js';
 import { modes } from './index.js';
 import type { QuantizeModeOptions, QuantizeReport } from './types.js';
 
@@ -34,6 +35,7 @@ export async function quantizeModelFile(inPath: string, outPath: string, options
   const inputBytes = (await stat(inPath).catch(() => undefined))?.size;
   if (inputBytes === undefined) throw new EdgeoptError(`model not found: ${inPath}`);
   const model = await loadModel(inPath);
+  if (modeName !== 'dequantize') assertNotQuantized(model, `--mode ${modeName}`, { input: inPath, output: outPath });
   const quantizeStart = performance.now();
   const { model: quantized, report } = await mode(model, modeOptions);
   const quantizeMs = performance.now() - quantizeStart;

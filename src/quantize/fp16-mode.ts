@@ -15,9 +15,6 @@ export const fp16Mode: QuantizeMode = async (model, options) => {
 };
 
 function toQuantizeReport(r: Fp16Report): QuantizeReport & { fp16: Fp16Report } {
-  const notes = [...r.notes];
-  if (r.clampedValues > 0) notes.push(`${r.clampedValues} weight values beyond ±65504 were clamped`);
-  if (r.flushedToZero > 0) notes.push(`${r.flushedToZero} tiny weight values became zero in float16`);
   return {
     schemaVersion: 1,
     mode: 'fp16',
@@ -32,7 +29,7 @@ function toQuantizeReport(r: Fp16Report): QuantizeReport & { fp16: Fp16Report } 
     weights: { tensors: r.convertedInitializers, floatBytes: r.weights.floatBytes, quantizedBytes: r.weights.float16Bytes, gridSnapped: 0 },
     nodesBefore: r.nodesBefore,
     nodesAfter: r.nodesAfter,
-    notes,
+    notes: r.notes, // once: convertToFloat16 already says what was clamped or flushed
     fp16: r,
   };
 }

@@ -200,7 +200,7 @@ describe.skipIf(!hasAssets)('dfl-softmax on exported Ultralytics models', () => 
     expect(decodeOps).toContain('MatMul');
     expect(decodeOps).toContain('Softmax');
     const options = { ops: 'all' as const, exclude: [], head: 'decode' as const, skipStem: true };
-    const [planBefore, planAfter] = [planStaticQuantization(original.graph, options), planStaticQuantization(rewritten.graph, options)];
+    const [planBefore, planAfter] = [planStaticQuantization(original, options), planStaticQuantization(rewritten, options)];
     expect(planAfter.nodes.map((n) => n.name)).toEqual(planBefore.nodes.map((n) => n.name));
     expect(planAfter.nodes.some((n) => n.opType === 'MatMul' || n.opType === 'Softmax')).toBe(false);
   });

@@ -2,12 +2,18 @@ import * as ort from 'onnxruntime-node';
 import { openSession, type SessionConfig } from '../../bench/session.js';
 import { makeValueInfo } from '../../onnx/builder.js';
 import { encodeModel } from '../../onnx/model-io.js';
+import { inferShapes } from '../../onnx/shapes.js';
+import { dataTypeName } from '../../onnx/tensor.js';
 import { DataType, type LoadedModel } from '../../onnx/types.js';
 import { EdgeoptError } from '../../util/errors.js';
+import { feedInputs, imageInput, type FeedInput, type FeedRecord } from './feeds.js';
 import { ActivationStats, DEFAULT_HISTOGRAM_BINS } from './histogram.js';
 
-/** One calibration sample: the model input tensor's data (shape from the model's input). */
-export type CalibrationSample = Float32Array;
+/**
+ * One calibration sample: a complete feed record (every model input), or — for single-image models — just the image
+ * input's data (its shape from the model).
+ */
+export type CalibrationSample = FeedRecord | Float32Array;
 
 export interface CollectOptions {
   /** Session settings for the calibration runs (default: one intra-op thread, full optimization). */
@@ -24,32 +30,55 @@ export interface CollectedStats {
   seconds: number;
 }
 
-/** The model's single float input: name and static NCHW shape (calibration needs concrete sizes). */
+/** The model's image input: name and concrete dims (see {@link imageInput}; other inputs are allowed). */
 export function modelInputShape(model: LoadedModel): { name: string; dims: number[] } {
-  const initializers = new Set(model.graph.initializer.map((t) => t.name));
-  const inputs = model.graph.input.filter((i) => !initializers.has(i.name));
-  if (inputs.length !== 1) {
-    throw new EdgeoptError(`static quantization supports models with one input; this model has ${inputs.length}`);
-  }
-  const input = inputs[0]!;
-  const dims = (input.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue === undefined ? Number.NaN : Number(d.dimValue)));
-  if (dims.length === 0 || dims.some((d) => !(d > 0))) {
-    throw new EdgeoptError(`input '${input.name}' has a dynamic or unknown shape [${dims.join(',')}]; calibration needs a fixed input size`);
-  }
-  if (input.type?.tensorType?.elemType !== DataType.FLOAT) {
-    throw new EdgeoptError(`input '${input.name}' is not float32; static quantization expects a float32 model`);
-  }
-  return { name: input.name ?? '', dims };
+  const input = imageInput(model);
+  return { name: input.name, dims: input.dims };
 }
 
 /**
- * A copy of the model whose graph also outputs the requested intermediate tensors (as float32), so one
- * inference yields every activation the quantizer needs a range for.
+ * A copy of the model whose graph also outputs the requested intermediate tensors, declared with their real
+ * element types (an int64 shape tensor declared float makes onnxruntime refuse the model).
  */
 export function augmentWithOutputs(model: LoadedModel, tensors: readonly string[]): LoadedModel {
   const existing = new Set(model.graph.output.map((o) => o.name));
-  const extra = tensors.filter((t) => !existing.has(t)).map((t) => makeValueInfo(t, DataType.FLOAT));
+  const types = inferShapes(model);
+  const extra = tensors.filter((t) => !existing.has(t)).map((t) => makeValueInfo(t, types.get(t)?.dataType || DataType.FLOAT));
   return { ...model, graph: { ...model.graph, output: [...model.graph.output, ...extra] } };
+}
+
+/** Float32 tensors only: statistics are of float activations, and the quantization plan asks for nothing else. */
+function checkFloatTensors(model: LoadedModel, tensors: readonly string[]): void {
+  const types = inferShapes(model);
+  const other = tensors.filter((t) => {
+    const type = types.get(t)?.dataType;
+    return type !== undefined && type !== DataType.FLOAT;
+  });
+  if (other.length > 0) {
+    const t = other[0]!;
+    throw new EdgeoptError(`calibration: tensor '${t}' is ${dataTypeName(types.get(t)!.dataType)}, not a float32 activation (${other.length} such tensor(s) requested)`);
+  }
+}
+
+/** A sample as onnxruntime feeds, checked against the model's inputs. */
+function toOrtFeeds(sample: CalibrationSample, inputs: readonly FeedInput[], image: string | undefined, index: number): Record<string, ort.Tensor> {
+  const record: FeedRecord = sample instanceof Float32Array
+    ? { [image ?? '']: { type: 'float32', dims: inputs.find((i) => i.name === image)?.dims ?? [], data: sample } }
+    : sample;
+  if (sample instanceof Float32Array && (inputs.length !== 1 || !image)) {
+    throw new EdgeoptError(`calibration sample ${index} is a bare tensor, but the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}): give feed records`);
+  }
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const input of inputs) {
+    const tensor = record[input.name];
+    if (!tensor) throw new EdgeoptError(`calibration sample ${index} has no value for input '${input.name}'`);
+    const expected = input.dims.reduce((a, b) => a * b, 1);
+    if (tensor.data.length !== expected || tensor.type !== input.type) {
+      throw new EdgeoptError(`calibration sample ${index} gives input '${input.name}' ${tensor.type} with ${tensor.data.length} values; it needs ${input.type} [${input.dims.join(',')}] (${expected} values)`);
+    }
+    feeds[input.name] = new ort.Tensor(tensor.type, tensor.data, input.dims);
+  }
+  return feeds;
 }
 
 /**
@@ -62,9 +91,13 @@ export async function collectActivationStats(
   samples: AsyncIterable<CalibrationSample>,
   options: CollectOptions = {},
 ): Promise<CollectedStats> {
-  const input = modelInputShape(model);
-  const expected = input.dims.reduce((a, b) => a * b, 1);
-  const augmented = augmentWithOutputs(model, tensors);
+  checkFloatTensors(model, tensors);
+  const inputs = feedInputs(model);
+  const image = inputs.find((i) => i.layout !== undefined)?.name ?? (inputs.length === 1 ? inputs[0]!.name : undefined);
+  // Graph inputs are read from the feeds themselves; everything else is fetched from the run.
+  const inputNames = new Set(inputs.map((i) => i.name));
+  const fetched = tensors.filter((t) => !inputNames.has(t));
+  const augmented = augmentWithOutputs(model, fetched);
   const { session } = await openSession(encodeModel(augmented), {
     graphOptimizationLevel: 'all',
     intraOpThreads: 1,
@@ -74,31 +107,28 @@ export async function collectActivationStats(
   const start = performance.now();
   let count = 0;
   const iterator = samples[Symbol.asyncIterator]();
-  const startRun = async (): Promise<ort.InferenceSession.ReturnType | undefined> => {
+  const startRun = async (): Promise<{ feeds: Record<string, ort.Tensor>; outputs: ort.InferenceSession.ReturnType } | undefined> => {
     const next = await iterator.next();
     if (next.done) return undefined;
-    const sample = next.value;
-    if (sample.length !== expected) {
-      throw new EdgeoptError(`calibration sample ${count + 1} has ${sample.length} values; input '${input.name}' [${input.dims.join(',')}] needs ${expected}`);
-    }
-    return session.run({ [input.name]: new ort.Tensor('float32', sample, input.dims) }, [...tensors]);
+    const feeds = toOrtFeeds(next.value, inputs, image, count + 1);
+    return { feeds, outputs: fetched.length > 0 ? await session.run(feeds, [...fetched]) : {} };
   };
   // onnxruntime runs inference off the JS thread: the next sample's inference overlaps this sample's
   // histogram updates, which take about as long (hence one intra-op thread by default on 2 cores).
   let pending = startRun();
   try {
     for (;;) {
-      const outputs = await pending;
-      if (!outputs) break;
+      const result = await pending;
+      if (!result) break;
       pending = startRun();
       pending.catch(() => undefined); // surfaced by the next await; avoids an unhandled rejection meanwhile
       for (const name of tensors) {
-        const value = outputs[name];
+        const value = result.outputs[name] ?? result.feeds[name];
         if (!value || value.type !== 'float32') {
           throw new EdgeoptError(`calibration: tensor '${name}' is not a float32 output of the model`);
         }
         stats.get(name)!.update(value.data as Float32Array);
-        value.dispose();
+        if (!inputNames.has(name)) value.dispose();
       }
       count++;
       options.onSample?.(count);

@@ -3,17 +3,9 @@ import { extname, join } from 'node:path';
 import { preprocessFor } from '../../image/families.js';
 import { IMAGE_EXTENSIONS } from '../../image/preprocess.js';
 import { EdgeoptError } from '../../util/errors.js';
-import type { CalibrationSample } from './collect.js';
+import type { CalibrationPreprocessing, FeedBuilder, FeedRecord } from './feeds.js';
 
-
-/**
- * How an image becomes the model's input tensor. Structurally the `Preprocessing` of src/image/families.ts,
- * so the caller passes the model family's declared preprocessing; the default is the YOLO letterbox.
- */
-export interface CalibrationPreprocessing {
-  description?: string;
-  load(input: string, size: { width: number; height: number }): Promise<{ data: Float32Array }>;
-}
+export type { CalibrationPreprocessing } from './feeds.js';
 
 /** The YOLO families' declared preprocessing (one letterbox for detection, evaluation and calibration). */
 export const YOLO_CALIBRATION_PREPROCESSING: CalibrationPreprocessing = preprocessFor('ultralytics');
@@ -45,19 +37,14 @@ export function listCalibrationImages(dir: string, limit?: number): string[] {
 }
 
 /**
- * Streams preprocessed images. The next image is decoded while the caller works on the current one
- * (sharp decodes on libuv threads), and at most two tensors exist at any time.
+ * Streams feed records built from image files. The next record is built while the caller works on the current
+ * one (sharp decodes on libuv threads), and at most two exist at any time.
  */
-export async function* imageCalibrationSamples(
-  files: readonly string[],
-  size: { width: number; height: number },
-  preprocessing: CalibrationPreprocessing = YOLO_CALIBRATION_PREPROCESSING,
-): AsyncGenerator<CalibrationSample> {
-  const load = (file: string) => preprocessing.load(file, size).then((t) => t.data);
-  let next = files.length > 0 ? load(files[0]!) : undefined;
+export async function* imageCalibrationSamples(files: readonly string[], feeds: FeedBuilder): AsyncGenerator<FeedRecord> {
+  let next = files.length > 0 ? feeds.build(files[0]!) : undefined;
   for (let i = 0; i < files.length; i++) {
     const current = await next!;
-    next = i + 1 < files.length ? load(files[i + 1]!) : undefined;
+    next = i + 1 < files.length ? feeds.build(files[i + 1]!) : undefined;
     // A rejected prefetch must not go unhandled if the consumer stops early.
     next?.catch(() => undefined);
     yield current;

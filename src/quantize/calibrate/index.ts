@@ -1,7 +1,8 @@
 import type { LoadedModel } from '../../onnx/types.js';
-import { collectActivationStats, modelInputShape, type CalibrationSample, type CollectOptions } from './collect.js';
+import { collectActivationStats, type CalibrationSample, type CollectOptions } from './collect.js';
 import type { ActivationStats } from './histogram.js';
-import { imageCalibrationSamples, listCalibrationImages, type CalibrationPreprocessing } from './images.js';
+import { defaultFeedBuilder, type CalibrationPreprocessing, type FeedBuilder } from './feeds.js';
+import { YOLO_CALIBRATION_PREPROCESSING, imageCalibrationSamples, listCalibrationImages } from './images.js';
 import { calibratedRange, type RangeOptions, type TensorRange } from './methods.js';
 
 export { ActivationStats, DEFAULT_HISTOGRAM_BINS } from './histogram.js';
@@ -19,12 +20,29 @@ export {
   type TensorRange,
 } from './methods.js';
 export { augmentWithOutputs, collectActivationStats, modelInputShape, type CalibrationSample, type CollectedStats } from './collect.js';
-export { YOLO_CALIBRATION_PREPROCESSING, imageCalibrationSamples, listCalibrationImages, type CalibrationPreprocessing } from './images.js';
+export { YOLO_CALIBRATION_PREPROCESSING, imageCalibrationSamples, listCalibrationImages } from './images.js';
+export {
+  defaultFeedBuilder,
+  feedInputs,
+  imageInput,
+  imageSize,
+  runtimeInputs,
+  type CalibrationPreprocessing,
+  type FeedBuilder,
+  type FeedElementType,
+  type FeedInput,
+  type FeedRecord,
+  type FeedTensor,
+} from './feeds.js';
 
-/** Where calibration samples come from: ready tensors, or a folder of images preprocessed like the model's input. */
+/**
+ * Where calibration samples come from: ready samples (complete feed records, or bare image tensors for
+ * single-input models), or a folder of images turned into feed records — by `feeds` when given (a model
+ * contract's preprocessing and extra inputs), else by {@link defaultFeedBuilder} with `preprocessing`.
+ */
 export type CalibrationSource =
   | AsyncIterable<CalibrationSample>
-  | { imageDir: string; limit?: number; preprocessing?: CalibrationPreprocessing };
+  | { imageDir: string; limit?: number; preprocessing?: CalibrationPreprocessing; feeds?: FeedBuilder };
 
 export interface CalibrationData {
   stats: Map<string, ActivationStats>;
@@ -32,6 +50,8 @@ export interface CalibrationData {
   seconds: number;
   /** What the samples were (folder and preprocessing), for the report. */
   source: string;
+  /** How the feeds were made where a guess was involved (non-image inputs), said once in the report. */
+  notes: string[];
 }
 
 /** Runs calibration for the given activation tensors and keeps the statistics (ranges are derived per method later). */
@@ -43,20 +63,21 @@ export async function calibrate(
 ): Promise<CalibrationData> {
   let samples: AsyncIterable<CalibrationSample>;
   let description: string;
+  let notes: string[] = [];
   if (Symbol.asyncIterator in source) {
     samples = source;
     description = 'caller-provided tensors';
     options.onTotal?.(undefined);
   } else {
     const files = listCalibrationImages(source.imageDir, source.limit);
-    const dims = modelInputShape(model).dims;
-    const size = { width: dims[dims.length - 1]!, height: dims[dims.length - 2]! };
-    samples = imageCalibrationSamples(files, size, source.preprocessing);
-    description = `${files.length} images from ${source.imageDir} (${source.preprocessing?.description ?? 'YOLO letterbox'})`;
+    const feeds = source.feeds ?? defaultFeedBuilder(model, source.preprocessing ?? YOLO_CALIBRATION_PREPROCESSING, tensors);
+    samples = imageCalibrationSamples(files, feeds);
+    description = `${files.length} images from ${source.imageDir} (${feeds.description})`;
+    notes = [...feeds.notes];
     options.onTotal?.(files.length);
   }
   const collected = await collectActivationStats(model, tensors, samples, options);
-  return { ...collected, source: description };
+  return { ...collected, source: description, notes };
 }
 
 /** Per-tensor ranges from calibration statistics with one method. */

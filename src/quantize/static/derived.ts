@@ -13,16 +13,25 @@ const INCREASING: Record<string, (x: number) => number> = {
   Tanh: (x) => Math.tanh(x),
 };
 
-/** Output tensor → (input tensor, function) for the tensors whose range follows from another calibrated tensor. */
-export function derivableTensors(graph: GraphProto, calibrated: readonly string[]): Map<string, { input: string; f: (x: number) => number }> {
-  const wanted = new Set(calibrated);
+/**
+ * Output tensor → (input tensor, function) for the tensors of `wanted` whose range follows from another tensor's:
+ * one that is itself wanted (and so measured), or — with `measured` — one that already has statistics. (A Relu
+ * after a float stem conv: the conv output is not in this plan, but calibration measured it for the full plan.)
+ */
+export function derivableTensors(
+  graph: GraphProto,
+  wanted: readonly string[],
+  measured: (tensor: string) => boolean = () => false,
+): Map<string, { input: string; f: (x: number) => number }> {
+  const set = new Set(wanted);
   const { producer } = indexGraph(graph);
   const derived = new Map<string, { input: string; f: (x: number) => number }>();
-  for (const tensor of calibrated) {
+  for (const tensor of wanted) {
+    if (measured(tensor)) continue;
     const node = producer.get(tensor);
     const f = node ? INCREASING[node.opType ?? ''] : undefined;
     const input = node?.input[0];
-    if (f && input && wanted.has(input)) derived.set(tensor, { input, f });
+    if (f && input && (set.has(input) || measured(input)) && !derived.has(input)) derived.set(tensor, { input, f });
   }
   return derived;
 }

@@ -1,16 +1,18 @@
 import type { SessionConfig } from '../../bench/session.js';
+import { opsetVersion } from '../../onnx/graph.js';
 import type { LoadedModel, NodeProto } from '../../onnx/types.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { silentProgress, type Progress } from '../../util/progress.js';
 import { calibrate, rangesFromStats, type CalibrationData, type CalibrationSource } from '../calibrate/index.js';
 import { CALIBRATION_METHODS, DEFAULT_PERCENTILE, type CalibrationMethod } from '../calibrate/methods.js';
 import { QUANT_TYPES, type QuantType } from '../math.js';
+import { assertNotQuantized } from '../already-quantized.js';
 import type { QuantizeModeOptions, QuantizeReport, QuantizeResult } from '../types.js';
 import type { HeadExclusion } from './head.js';
 import { STATIC_OP_RULES, type StaticOpSelection } from './ops.js';
 import { derivableTensors, derivedRange } from './derived.js';
-import { upgradeOpsetForQdq } from './opset.js';
-import { planStaticQuantization, type FloatNode, type PlanOptions } from './plan.js';
+import { QDQ_MIN_OPSET, upgradeOpsetForQdq } from './opset.js';
+import { planStaticQuantization, type FloatNode, type PlanOptions, type QuantPlan } from './plan.js';
 import { insertQdq } from './qdq.js';
 
 export { findDetectionHead, type DetectionHead, type HeadExclusion } from './head.js';
@@ -121,22 +123,42 @@ function resolveOptions(options: StaticQuantizeOptions): ResolvedOptions {
   };
 }
 
+/** The plan that covers every static variant (all op types, head and stem included). */
+const EVERY_VARIANT: PlanOptions = { ops: 'all', exclude: [], head: false, skipStem: false };
+
 /**
- * Calibrates every activation any static variant of this model could quantize (all op types, head and stem
- * included), so that one pass over the images serves every variant and method built afterwards.
+ * The model as static quantization sees it: at opset 13 or newer (QDQ needs it), upgraded on a copy when older.
+ * Calibration runs this same graph, so that tensor names always match between statistics and plan.
+ */
+function prepareForQdq(model: LoadedModel): { model: LoadedModel; notes: string[] } {
+  if ((opsetVersion(model) ?? 1) >= QDQ_MIN_OPSET) return { model, notes: [] };
+  const copy = structuredClone(model);
+  return { model: copy, notes: upgradeOpsetForQdq(copy) };
+}
+
+/** The plan's tensors that need measuring: the rest follow from their input's range (or are measured already). */
+function tensorsToMeasure(model: LoadedModel, plan: QuantPlan): string[] {
+  const derived = derivableTensors(model.graph, plan.calibrated);
+  return plan.calibrated.filter((t) => !derived.has(t));
+}
+
+/**
+ * Collects statistics for the float activations a static plan quantizes — by default the plan covering every
+ * variant (all op types, head and stem included), so that one pass over the images serves every variant and
+ * method built afterwards; `plan` narrows it to one variant's tensors.
  */
 export async function calibrateStatic(
   model: LoadedModel,
   source: CalibrationSource,
-  options: { session?: SessionConfig; progress?: Progress } = {},
+  options: { session?: SessionConfig; progress?: Progress; plan?: PlanOptions } = {},
 ): Promise<CalibrationData> {
-  const plan = planStaticQuantization(model.graph, { ops: 'all', exclude: [], head: false, skipStem: false });
-  const derived = derivableTensors(model.graph, plan.calibrated);
-  const measured = plan.calibrated.filter((t) => !derived.has(t));
+  assertNotQuantized(model, 'static INT8');
+  const prepared = prepareForQdq(model).model;
+  const measured = tensorsToMeasure(prepared, planStaticQuantization(prepared, options.plan ?? EVERY_VARIANT));
   const progress = options.progress ?? silentProgress;
   let total: number | undefined;
   progress.step(`calibrating ${measured.length} activation tensors`);
-  return calibrate(model, measured, source, {
+  return calibrate(prepared, measured, source, {
     session: options.session,
     onTotal: (t) => (total = t),
     onSample: (done) => progress.tick('calibrating', done, total ?? done),
@@ -151,23 +173,24 @@ export async function calibrateStatic(
 export async function quantizeStatic(input: LoadedModel, options: StaticQuantizeOptions): Promise<StaticQuantizeResult> {
   const settings = resolveOptions(options);
   const progress = options.progress ?? silentProgress;
+  assertNotQuantized(input, 'static INT8');
   if (!options.calibrationData && !options.calibration) {
     throw new EdgeoptError('static quantization needs calibration data (an image folder or sample tensors)');
   }
-  const data = options.calibrationData ?? (await calibrateStatic(input, options.calibration!, { session: options.calibrationSession, progress }));
-  const model = structuredClone(input);
-  const nodesBefore = model.graph.node.length;
-  const notes = upgradeOpsetForQdq(model);
-  const plan = planStaticQuantization(model.graph, settings);
-  // Outputs of increasing ops (Sigmoid) take their range from their input's when that input has statistics.
-  const derived = derivableTensors(model.graph, plan.calibrated);
-  for (const [t, d] of derived) if (data.stats.has(t) || !data.stats.has(d.input)) derived.delete(t);
-  const measured = plan.calibrated.filter((t) => !derived.has(t));
-  const missing = measured.filter((t) => !data.stats.has(t));
+  const nodesBefore = input.graph.node.length;
+  const prepared = prepareForQdq(input);
+  const model = prepared.model === input ? structuredClone(input) : prepared.model;
+  const notes = [...prepared.notes];
+  const plan = planStaticQuantization(model, settings);
+  const data = options.calibrationData ??
+    (await calibrateStatic(input, options.calibration!, { session: options.calibrationSession, progress, plan: settings }));
+  // Outputs of increasing ops (Sigmoid, Relu) take their range from their input's when that has statistics.
+  const derived = derivableTensors(model.graph, plan.calibrated, (t) => data.stats.has(t));
+  const missing = plan.calibrated.filter((t) => !data.stats.has(t) && !derived.has(t));
   if (missing.length > 0) {
     throw new EdgeoptError(`calibration data has no statistics for ${missing.length} tensor(s) (e.g. '${missing[0]}'): it was collected for a different model`);
   }
-  const needed = new Set([...measured, ...[...derived.values()].map((d) => d.input)]);
+  const needed = new Set([...plan.calibrated.filter((t) => !derived.has(t)), ...[...derived.values()].map((d) => d.input)]);
   const stats = new Map([...needed].map((t) => [t, data.stats.get(t)!]));
   const ranges = rangesFromStats(stats, {
     method: settings.method,
@@ -180,6 +203,7 @@ export async function quantizeStatic(input: LoadedModel, options: StaticQuantize
   const qdq = insertQdq(model.graph, plan, ranges, { activationType: settings.activationType, perChannel: settings.perChannel });
   if (plan.head === undefined && settings.head) notes.push('no detection head found in the graph structure: nothing excluded as head');
   if (plan.unmatchedExcludes.length > 0) notes.push(`exclude entries matching no node: ${plan.unmatchedExcludes.join(', ')}`);
+  notes.push(...(data.notes ?? []));
   const quantized: Record<string, number> = {};
   for (const node of plan.nodes) quantized[node.opType ?? ''] = (quantized[node.opType ?? ''] ?? 0) + 1;
   const report: StaticQuantizeReport = {

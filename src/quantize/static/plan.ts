@@ -1,7 +1,9 @@
 import { indexGraph, topologicalSort } from '../../onnx/graph.js';
-import type { GraphProto, NodeProto } from '../../onnx/types.js';
+import { inferShapes } from '../../onnx/shapes.js';
+import { dataTypeName } from '../../onnx/tensor.js';
+import { DataType, type GraphProto, type LoadedModel, type NodeProto } from '../../onnx/types.js';
 import { findDetectionHead, type HeadExclusion } from './head.js';
-import { STATIC_OP_RULES, selectedOpTypes, type StaticOpSelection } from './ops.js';
+import { STATIC_OP_RULES, selectedOpTypes, type StaticOpRule, type StaticOpSelection } from './ops.js';
 
 export interface PlanOptions {
   ops: StaticOpSelection;
@@ -41,8 +43,22 @@ export function isStemConv(node: NodeProto, graph: GraphProto, initializers: Map
   return isGraphInput && weight !== undefined && Number(weight.dims[1]) <= 4;
 }
 
-export function planStaticQuantization(graph: GraphProto, options: PlanOptions): QuantPlan {
+/**
+ * Which nodes to quantize. Only float32 activations are quantized: element types come from shape inference, so a
+ * Concat or Mul of int64 shape values (torch exports build Reshape targets that way) stays as it is.
+ */
+export function planStaticQuantization(model: LoadedModel, options: PlanOptions): QuantPlan {
+  const graph = model.graph;
   const index = indexGraph(graph);
+  const types = inferShapes(model);
+  const notFloat = (node: NodeProto, rule: StaticOpRule): string | undefined => {
+    const tensors = [...rule.activationInputs(node).map((i) => node.input[i]).filter((t): t is string => !!t && !index.initializers.has(t)), node.output[0]!];
+    for (const t of tensors) {
+      const type = types.get(t)?.dataType;
+      if (type !== DataType.FLOAT) return `'${t}' is ${type ? dataTypeName(type) : 'of unknown type'}, not a float32 activation`;
+    }
+    return undefined;
+  };
   const order = topologicalSort(graph);
   const opTypes = new Set(selectedOpTypes(options.ops));
   const exclude = new Set(options.exclude);
@@ -79,7 +95,7 @@ export function planStaticQuantization(graph: GraphProto, options: PlanOptions):
           ? 'detection head (final conv of a branch)'
           : stemBlock.has(node)
             ? 'stem block (conv on the image + its activation)'
-            : rule.unsupported?.(node, index);
+            : (rule.unsupported?.(node, index) ?? notFloat(node, rule));
     if (reason) float.push({ node: node.name ?? '', opType: op, reason });
     else nodes.push(node);
   }
