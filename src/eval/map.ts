@@ -5,6 +5,9 @@
  * AP is averaged over classes that have ground truth, at IoU 0.50 and over 0.50:0.05:0.95.
  * Precision and recall are reported at the confidence that maximises the class-mean F1 (as the Ultralytics
  * validator reports P and R), from the IoU-0.5 matches. Pure code; images are added one at a time.
+ * Crowd ground truth (COCO `iscrowd`) and other ignored regions (VOC `difficult`) follow pycocotools: they are
+ * not counted as instances, a detection that matches one is neither a true nor a false positive, they may absorb
+ * any number of detections, and a crowd region's IoU is the intersection over the detection's own area.
  */
 import type { Box } from '../image/letterbox.js';
 import type { Detection } from './decode.js';
@@ -12,6 +15,10 @@ import type { Detection } from './decode.js';
 export interface GroundTruth {
   box: Box;
   classId: number;
+  /** COCO crowd region: ignored, IoU over the detection's area. */
+  crowd?: boolean;
+  /** Ignored region (VOC difficult): ignored, ordinary IoU. */
+  ignore?: boolean;
 }
 
 /** 0.50, 0.55, …, 0.95. */
@@ -52,16 +59,22 @@ interface ClassRecord {
   scores: number[];
   /** Bit t set when the detection is a true positive at IOU_THRESHOLDS[t]. */
   matches: number[];
+  /** Bit t set when the detection matched an ignored region at IOU_THRESHOLDS[t] (left out of AP there). */
+  ignored: number[];
 }
 
-function iou(a: Box, b: Box): number {
-  const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+/** IoU of a detection `d` and a ground-truth box `g`; for a crowd region, intersection over the detection's area. */
+function iou(d: Box, g: Box, crowd = false): number {
+  const iw = Math.min(d[2], g[2]) - Math.max(d[0], g[0]);
+  const ih = Math.min(d[3], g[3]) - Math.max(d[1], g[1]);
   if (iw <= 0 || ih <= 0) return 0;
   const inter = iw * ih;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
+  const detArea = (d[2] - d[0]) * (d[3] - d[1]);
+  const union = crowd ? detArea : detArea + (g[2] - g[0]) * (g[3] - g[1]) - inter;
   return union > 0 ? inter / union : 0;
 }
+
+const isIgnored = (g: GroundTruth): boolean => g.crowd === true || g.ignore === true;
 
 function groupByClass<T extends { classId: number }>(items: readonly T[]): Map<number, T[]> {
   const groups = new Map<number, T[]>();
@@ -78,27 +91,42 @@ function groupByClass<T extends { classId: number }>(items: readonly T[]): Map<n
  * (detections must be sorted best first). Ties in IoU go to the later ground truth, as in pycocotools.
  */
 export function matchDetections(detections: readonly Detection[], groundTruth: readonly GroundTruth[]): number[] {
-  const ious = detections.map((d) => groundTruth.map((g) => iou(d.box, g.box)));
-  const masks = new Array<number>(detections.length).fill(0);
+  return matchWithIgnored(detections, groundTruth).matches;
+}
+
+/**
+ * pycocotools' evaluateImg for one image and class: ground truth is visited regular first, ignored regions last;
+ * a detection takes the unmatched regular box of highest IoU, and only when it matches none, an ignored region
+ * (which may absorb any number of detections). Returns true-positive and ignored bitmasks per detection.
+ */
+export function matchWithIgnored(detections: readonly Detection[], groundTruth: readonly GroundTruth[]): { matches: number[]; ignored: number[] } {
+  // Stable: regular ground truth first, in input order, then the ignored regions.
+  const gts = [...groundTruth.filter((g) => !isIgnored(g)), ...groundTruth.filter(isIgnored)];
+  const ignoredGt = gts.map(isIgnored);
+  const ious = detections.map((d) => gts.map((g) => iou(d.box, g.box, g.crowd === true)));
+  const matches = new Array<number>(detections.length).fill(0);
+  const ignored = new Array<number>(detections.length).fill(0);
   IOU_THRESHOLDS.forEach((threshold, t) => {
-    const taken = new Array<boolean>(groundTruth.length).fill(false);
+    const taken = new Array<boolean>(gts.length).fill(false);
     for (let d = 0; d < detections.length; d++) {
       let best = Math.min(threshold, 1 - 1e-10);
       let match = -1;
-      for (let g = 0; g < groundTruth.length; g++) {
-        if (taken[g]) continue;
+      for (let g = 0; g < gts.length; g++) {
+        if (taken[g] && !ignoredGt[g]) continue;
+        // Matched to a regular box already: ignored regions (all after it) cannot take the detection.
+        if (match >= 0 && !ignoredGt[match] && ignoredGt[g]) break;
         const value = ious[d]![g]!;
         if (value < best) continue;
         best = value;
         match = g;
       }
-      if (match >= 0) {
-        taken[match] = true;
-        masks[d]! |= 1 << t;
-      }
+      if (match < 0) continue;
+      taken[match] = true;
+      if (ignoredGt[match]) ignored[d]! |= 1 << t;
+      else matches[d]! |= 1 << t;
     }
   });
-  return masks;
+  return { matches, ignored };
 }
 
 /** Collects per-image matches; `result()` turns them into metrics. Memory is per detection, not per image. */
@@ -111,7 +139,7 @@ export class MetricsAccumulator {
   private record(classId: number): ClassRecord {
     let r = this.classes.get(classId);
     if (!r) {
-      r = { instances: 0, scores: [], matches: [] };
+      r = { instances: 0, scores: [], matches: [], ignored: [] };
       this.classes.set(classId, r);
     }
     return r;
@@ -122,15 +150,16 @@ export class MetricsAccumulator {
     this.images++;
     const gtByClass = groupByClass(groundTruth);
     const detByClass = groupByClass(detections);
-    for (const [classId, gts] of gtByClass) this.record(classId).instances += gts.length;
+    for (const [classId, gts] of gtByClass) this.record(classId).instances += gts.filter((g) => !isIgnored(g)).length;
     for (const [classId, dets] of detByClass) {
       // Stable sort keeps equal scores in input order, like pycocotools' mergesort.
       const sorted = [...dets].sort((a, b) => b.score - a.score).slice(0, this.maxDetectionsPerClass);
-      const masks = matchDetections(sorted, gtByClass.get(classId) ?? []);
+      const { matches, ignored } = matchWithIgnored(sorted, gtByClass.get(classId) ?? []);
       const r = this.record(classId);
       sorted.forEach((d, i) => {
         r.scores.push(d.score);
-        r.matches.push(masks[i]!);
+        r.matches.push(matches[i]!);
+        r.ignored.push(ignored[i]!);
       });
     }
   }
@@ -202,11 +231,13 @@ function computeMetrics(classes: Map<number, ClassRecord>, images: number, names
     const r = classes.get(classId)!;
     const order = r.scores.map((_, i) => i).sort((i, j) => r.scores[j]! - r.scores[i]!);
     const aps = IOU_THRESHOLDS.map((_, t) => {
-      const tp = new Float64Array(order.length);
-      const fp = new Float64Array(order.length);
+      // Detections on ignored regions at this threshold are neither true nor false positives.
+      const kept = order.filter((i) => !(r.ignored[i]! & (1 << t)));
+      const tp = new Float64Array(kept.length);
+      const fp = new Float64Array(kept.length);
       let tpSum = 0;
       let fpSum = 0;
-      order.forEach((i, k) => {
+      kept.forEach((i, k) => {
         if (r.matches[i]! & (1 << t)) tpSum++;
         else fpSum++;
         tp[k] = tpSum;
@@ -219,7 +250,7 @@ function computeMetrics(classes: Map<number, ClassRecord>, images: number, names
     const recall: number[] = [];
     const precision: number[] = [];
     let tpSum = 0;
-    order.forEach((i, k) => {
+    order.filter((i) => !(r.ignored[i]! & 1)).forEach((i, k) => {
       if (r.matches[i]! & 1) tpSum++;
       negConf.push(-r.scores[i]!);
       recall.push(tpSum / r.instances);

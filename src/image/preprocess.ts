@@ -34,13 +34,22 @@ export interface DecodedRgb {
   height: number;
 }
 
+export interface DecodeImageOptions {
+  /**
+   * 'error' (default) rejects files the decoder cannot read; 'warning' also rejects files it reads only with a
+   * complaint ("Corrupt JPEG data: premature end of data segment"), whose pixels are partly made up — what
+   * dataset checks want. No clean COCO image here raises a warning.
+   */
+  failOn?: 'error' | 'warning';
+}
+
 /**
  * Decodes any image sharp reads to 8-bit sRGB without alpha, upright according to its EXIF orientation
  * (OpenCV's imread, which the reference predictors use, also honours the orientation).
  */
-export async function decodeRgb(input: string | Buffer): Promise<DecodedRgb> {
+export async function decodeRgb(input: string | Buffer, options: DecodeImageOptions = {}): Promise<DecodedRgb> {
   try {
-    const { data, info } = await sharp(input, { failOn: 'error' })
+    const { data, info } = await sharp(input, { failOn: options.failOn ?? 'error' })
       .rotate()
       .toColourspace('srgb')
       .removeAlpha()
@@ -50,7 +59,7 @@ export async function decodeRgb(input: string | Buffer): Promise<DecodedRgb> {
     return { pixels: data, width: info.width, height: info.height };
   } catch (err) {
     const what = typeof input === 'string' ? input : 'image buffer';
-    throw new EdgeoptError(`cannot decode image ${what}: ${describeError(err)}`);
+    throw new EdgeoptError(`cannot decode image ${what}: ${describeError(err)}`, { cause: err });
   }
 }
 

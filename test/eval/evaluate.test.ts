@@ -1,10 +1,15 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { asset, hasAssets } from '../helpers/assets.js';
 import { decodeRgb } from '../../src/image/preprocess.js';
 import { detectInImage, openDetector } from '../../src/eval/detector.js';
+import { scoreCocoResults } from '../../src/eval/coco-results.js';
 import { evaluateModel } from '../../src/eval/evaluate.js';
 
 const VAL = asset('coco_val128');
+const GT = asset('reference', 'accuracy', 'val128_gt_coco.json');
 const V5U = asset('models', 'yolov5nu_fp32.onnx');
 const V5 = asset('reference', 'yolov5n_fp32_torch.onnx');
 
@@ -34,17 +39,32 @@ describe.skipIf(!hasAssets)('detector on bus.jpg', () => {
 });
 
 describe.skipIf(!hasAssets)('evaluateModel', () => {
-  it('reproduces the trusted mAP of yolov5nu on all of coco_val128 (38.28 / 53.91 from pycocotools)', async () => {
+  // The one full 128-image run in `npm test` (the others are in the bench script): coco_val128 given as COCO JSON,
+  // its predictions saved in the COCO results format and re-scored through edgeopt's COCO path.
+  it('reproduces the trusted mAP of yolov5nu on all of coco_val128 as COCO JSON (38.28 / 53.91 from pycocotools), and its saved JSON re-scores the same', async () => {
     let ticks = 0;
-    const r = await evaluateModel(V5U, VAL, { onProgress: () => ticks++ });
-    expect(ticks).toBe(128);
-    expect(r).toMatchObject({ images: 128, instances: 898, layout: 'ultralytics', iou: 0.7, conf: 0.001, backgroundImages: 0 });
-    // Measured 38.45 / 54.02: sharp decodes some JPEGs slightly differently from OpenCV.
-    expect(Math.abs(r.map50_95 * 100 - 38.28)).toBeLessThan(0.5);
-    expect(Math.abs(r.map50 * 100 - 53.91)).toBeLessThan(0.5);
-    expect(r.precision).toBeGreaterThan(0.5);
-    expect(r.recall).toBeGreaterThan(0.35);
-    expect(r.perClass.find((c) => c.name === 'person')?.instances).toBeGreaterThan(200);
+    const dir = await mkdtemp(join(tmpdir(), 'edgeopt-eval-'));
+    try {
+      const saveJson = join(dir, 'predictions.json');
+      const r = await evaluateModel(V5U, GT, { images: join(VAL, 'images'), saveJson, onProgress: () => ticks++ });
+      expect(ticks).toBe(128);
+      expect(r).toMatchObject({ images: 128, instances: 898, format: 'coco-json', layout: 'ultralytics', iou: 0.7, conf: 0.001, backgroundImages: 0 });
+      expect(r.dataQuality).toMatchObject({ images: { total: 128, skipped: 0 }, labels: { total: 898, skipped: 0 } });
+      // Measured 38.45 / 54.02: sharp decodes some JPEGs slightly differently from OpenCV.
+      expect(Math.abs(r.map50_95 * 100 - 38.28)).toBeLessThan(0.5);
+      expect(Math.abs(r.map50 * 100 - 53.91)).toBeLessThan(0.5);
+      expect(r.precision).toBeGreaterThan(0.5);
+      expect(r.recall).toBeGreaterThan(0.35);
+      expect(r.perClass.find((c) => c.name === 'person')?.instances).toBeGreaterThan(200);
+      // The saved predictions, scored against the original annotation file and against the ground truth written beside them.
+      for (const annotations of [GT, r.savedJson!.groundTruth]) {
+        const rescored = await scoreCocoResults(annotations, saveJson);
+        expect(Math.abs(rescored.map50_95 - r.map50_95)).toBeLessThan(1e-4);
+        expect(Math.abs(rescored.map50 - r.map50)).toBeLessThan(1e-4);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('uses the YOLOv5 validator settings for a YOLOv5 model', async () => {

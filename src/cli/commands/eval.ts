@@ -1,11 +1,16 @@
 import type { Command } from 'commander';
 import { readNamesFile } from '../../eval/detector.js';
 import { evaluateModel, type EvalResult } from '../../eval/evaluate.js';
+import { describeDataQuality, parseMaxBad } from '../../util/data-quality.js';
 import { stderrProgress } from '../../util/progress.js';
 import { action, parseNumberOption } from '../action.js';
 
 interface EvalFlags {
   data: string;
+  images?: string;
+  maxBad?: number;
+  strict?: boolean;
+  saveJson?: string;
   reference?: string;
   conf: number;
   iou?: number;
@@ -22,6 +27,7 @@ function formatResult(r: EvalResult, showPerClass: boolean): string {
   const lines = [
     `model       ${r.model} (${r.layout} layout, ${r.imgsz[0]}x${r.imgsz[1]})`,
     `dataset     ${r.dataset}: ${r.images} images (${r.backgroundImages} background), ${r.instances} instances`,
+    `data        ${describeDataQuality(r.dataQuality)}`,
     `settings    conf ${r.conf}, NMS IoU ${r.iou}, max ${r.maxDetections} detections, multi-label`,
     `mAP50-95    ${pct(r.map50_95)}`,
     `mAP50       ${pct(r.map50)}`,
@@ -34,6 +40,11 @@ function formatResult(r: EvalResult, showPerClass: boolean): string {
       `vs reference ${f.reference}: cosine ${f.cosine.toFixed(6)}, max abs diff ${f.maxAbsDiff.toPrecision(4)}, mean abs diff ${f.meanAbsDiff.toPrecision(4)}`,
       `             detection agreement ${pct(f.detectionAgreement)}% (${f.matchedDetections}/${f.referenceDetections} reference detections at conf 0.25; model made ${f.modelDetections})`,
     );
+  }
+  const saved = r.savedJson;
+  if (saved) {
+    lines.push(`saved       ${saved.predictions} (${saved.detections} detections) and ${saved.groundTruth} (${saved.annotations} annotations): pycocotools on these two gives the mAP above`);
+    if (saved.unwritableDetections > 0) lines.push(`            ${saved.unwritableDetections} detections of model classes without a category in the annotations were not written`);
   }
   if (showPerClass) {
     const width = Math.max(5, ...r.perClass.map((c) => c.name.length));
@@ -48,9 +59,13 @@ function formatResult(r: EvalResult, showPerClass: boolean): string {
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('measure COCO-style mAP of a YOLO ONNX model on a YOLO-format dataset (images/ + labels/)')
+    .description('measure COCO-style mAP of a YOLO ONNX model on a dataset: YOLO folder, Ultralytics data.yaml, COCO JSON or Pascal VOC')
     .argument('<model>', 'ONNX model (YOLOv5 [1,N,5+nc] or Ultralytics [1,4+nc,N] output)')
-    .requiredOption('--data <dir>', 'dataset folder with images/ and labels/ (class cx cy w h, normalised)')
+    .requiredOption('--data <path>', 'a YOLO folder (images/ + labels/), a VOC folder (Annotations/ + JPEGImages/), a data.yaml (its val split) or a COCO annotations .json')
+    .option('--images <dir>', 'where the images of a COCO .json (or VOC folder) are, when not where their file names say')
+    .option('--max-bad <percent>', 'fail when more than this share of the images or labels is bad (skipped with a warning each)', parseMaxBad, 0.05)
+    .option('--strict', 'fail at the first bad image or label instead of skipping it')
+    .option('--save-json <file>', 'write the predictions in the COCO results format, and the ground truth as scored beside them (<file>-ground-truth.json), for pycocotools')
     .option('--reference <onnx>', 'FP32 model to compare raw outputs and detections with')
     .option('--conf <x>', 'confidence threshold', parseNumberOption('--conf', 0, 1), 0.001)
     .option('--iou <x>', 'NMS IoU threshold (default: 0.6 for YOLOv5 outputs, 0.7 for Ultralytics, as their validators)', parseNumberOption('--iou', 0, 1))
@@ -62,9 +77,17 @@ export function registerEval(program: Command): void {
     .action(
       action(async (model: string, flags: EvalFlags) => {
         const progress = stderrProgress({ quiet: flags.json });
+        // Bad-data warnings go to stderr even with --json: skipped data is never silent.
+        const warnings = stderrProgress();
         const names = flags.classes ? await readNamesFile(flags.classes) : undefined;
         progress.step(`evaluating ${model} on ${flags.data}`);
         const result = await evaluateModel(model, flags.data, {
+          images: flags.images,
+          maxBad: flags.maxBad,
+          strict: flags.strict,
+          onWarning: (line) => warnings.warn(line),
+          onDataset: (line) => progress.step(`dataset: ${line}`),
+          saveJson: flags.saveJson,
           conf: flags.conf,
           iou: flags.iou,
           imgsz: flags.imgsz,
