@@ -1,3 +1,4 @@
+import { dequantizeModel } from './dequantize/index.js';
 import { quantizeDynamic } from './dynamic.js';
 import { fp16Mode } from './fp16-mode.js';
 import { staticMode } from './static/index.js';
@@ -19,6 +20,8 @@ export const modes: Record<string, QuantizeMode> = {
     }),
   static: staticMode,
   fp16: fp16Mode,
+  // The float model of an already-quantized one (weights (q − zp) × scale), to measure as FP32 and re-quantize.
+  dequantize: async (model) => dequantizeModel(model),
 };
 
 export { quantizeDynamic, MIN_DYNAMIC_OPSET, type DynamicQuantizeOptions } from './dynamic.js';
@@ -27,5 +30,6 @@ export { computeQParams, quantizeTensor, quantizeValues, roundHalfToEven, quantR
 export type { QuantizeMode, QuantizeModeOptions, QuantizeReport, QuantizeResult, SkippedNode } from './types.js';
 export { quantizeStatic, calibrateStatic, findDetectionHead, type StaticQuantizeOptions, type StaticQuantizeReport, type HeadExclusion } from './static/index.js';
 export { convertToFloat16, type Fp16Report } from './fp16.js';
+export { dequantizeModel, type DequantizeResult } from './dequantize/index.js';
 export { mixedPrecisionSearch, type MixedPrecisionReport } from './mixed.js';
 export { CALIBRATION_METHODS, type CalibrationMethod } from './calibrate/index.js';

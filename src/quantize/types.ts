@@ -29,8 +29,8 @@ export interface SkippedNode {
 export interface QuantizeReport {
   schemaVersion: 1;
   mode: string;
-  /** Storage type of the converted weights ('float16' for the FP16 mode). */
-  weightType: QuantType | 'float16';
+  /** Storage type of the converted weights ('float16' for the FP16 mode, 'float32' for dequantize). */
+  weightType: QuantType | 'float16' | 'float32';
   perChannel: boolean;
   /** Whether weights were quantized with a symmetric range (zero point in the middle). */
   symmetricWeights: boolean;

@@ -35,7 +35,7 @@ interface QuantizeFlags {
 export function registerQuantize(program: Command): void {
   program
     .command('quantize')
-    .description('make an INT8 or FP16 variant of an ONNX model: dynamic INT8, static QDQ INT8 with calibration, FP16, or accuracy-aware mixed INT8/float')
+    .description('make an INT8 or FP16 variant of an ONNX model (dynamic INT8, static QDQ INT8 with calibration, FP16, accuracy-aware mixed INT8/float), or rebuild the FP32 model of a quantized one (dequantize)')
     .argument('<model>', 'input ONNX model')
     .requiredOption('-o, --output <path>', 'where to write the quantized model')
     .option('--mode <mode>', `quantization mode (${Object.keys(modes).join(', ')})`, 'dynamic')
@@ -137,15 +137,16 @@ function histogram(counts: Record<string, number>): string {
 function formatSummary(result: QuantizeFileResult): string {
   const r = result.report;
   const layout = `${r.weightType} weights, ${r.perChannel ? 'per-channel' : 'per-tensor'}${r.symmetricWeights ? ', symmetric' : ''}`;
+  const size = result.compression >= 1 ? `${result.compression.toFixed(2)}x smaller` : `${(1 / result.compression).toFixed(2)}x larger`;
   const lines = [
     `${result.inputPath} -> ${result.outputPath} (${r.mode}, ${layout})`,
-    `  quantized  ${histogram(r.quantized)}`,
+    `  ${r.mode === 'dequantize' ? 'rebuilt  ' : 'quantized'}  ${histogram(r.quantized)}`,
     `  inserted   ${histogram(r.inserted)}`,
     `  skipped    ${r.skipped.length}`,
     ...r.skipped.slice(0, 10).map((s) => `    ${s.opType} ${s.node}: ${s.reason}`),
     ...(r.skipped.length > 10 ? [`    … ${r.skipped.length - 10} more (see --json)`] : []),
     `  nodes      ${r.nodesBefore} -> ${r.nodesAfter}`,
-    `  size       ${megabytes(result.inputBytes)} -> ${megabytes(result.outputBytes)} (${result.compression.toFixed(2)}x smaller)`,
+    `  size       ${megabytes(result.inputBytes)} -> ${megabytes(result.outputBytes)} (${size})`,
     `  time       ${result.quantizeMs.toFixed(0)} ms quantizing, ${result.totalMs.toFixed(0)} ms with load and save`,
     ...r.notes.map((n) => `  note: ${n}`),
   ];
