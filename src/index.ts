@@ -42,8 +42,15 @@ export * from './bench/index.js';
 export * from './diagnose/index.js';
 
 // Images, decoding, accuracy, detection
-export { letterboxGeometry, unletterboxBox, type LetterboxGeometry, type Box } from './image/letterbox.js';
-export { loadImageTensor, decodeRgb, letterboxToTensor, type ImageTensor } from './image/preprocess.js';
+export { letterboxGeometry, resizeGeometry, unletterboxBox, RESIZE_MODES, type LetterboxGeometry, type Box, type ResizeMode } from './image/letterbox.js';
+export { loadImageTensor, decodeRgb, letterboxToTensor, preprocessImage, type ImageTensor } from './image/preprocess.js';
+export {
+  parsePreprocessFlag, formatPreprocessing, packTensor, YOLO_PREPROCESSING, IMAGENET_MEAN, IMAGENET_STD,
+  type ImagePreprocessing, type PreprocessOverrides, type ColorOrder, type TensorLayout,
+} from './image/preprocessing.js';
+export { DECODERS, DECODER_NAMES, decoderNamed, chooseDecoder, decodeOutputs, parseDecoderSpec, type DecoderChoice, type DecodedDetections } from './eval/decoders/index.js';
+export type { DecoderFamily, OutputTensor, OutputSignature, Recognition, RecognitionContext, BoxSpace } from './eval/decoders/types.js';
+export * from './eval/contract/index.js';
 export { preprocessFor, type ModelFamily } from './image/families.js';
 export { decodeDetections, detectOutputLayout, type Detection, type OutputLayout } from './eval/decode.js';
 export { nonMaxSuppression, boxIou } from './eval/nms.js';

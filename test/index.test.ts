@@ -7,7 +7,7 @@ describe('public library API', () => {
     for (const name of [
       'loadModel', 'saveModel', 'inferShapes', 'readCheckpoint', 'convertCheckpoint', 'buildDefaultModel', 'analyzeModel',
       'quantizeDynamic', 'quantizeStatic', 'convertToFloat16', 'mixedPrecisionSearch', 'benchmarkModels', 'profileModel',
-      'findings', 'evaluateModel', 'decodeDetections', 'runDetect', 'selectVariant', 'renderReport', 'runPipeline', 'startDemoServer',
+      'findings', 'evaluateModel', 'decodeDetections', 'resolveContract', 'chooseDecoder', 'decodeOutputs', 'preprocessImage', 'runDetect', 'selectVariant', 'renderReport', 'runPipeline', 'startDemoServer',
     ]) {
       expect(typeof (edgeopt as Record<string, unknown>)[name], name).toBe('function');
     }

@@ -1,12 +1,13 @@
 import sharp from 'sharp';
 import { EdgeoptError, describeError } from '../util/errors.js';
-import { letterboxGeometry, type LetterboxGeometry } from './letterbox.js';
+import { resizeGeometry, type LetterboxGeometry } from './letterbox.js';
+import { inputDims, packTensor, YOLO_PREPROCESSING, type ImagePreprocessing } from './preprocessing.js';
 
-/** Grey level of the letterbox border (the YOLO predictors pad with 114). */
 /** Image files edgeopt reads (calibration, evaluation, detection): what sharp decodes. */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff']);
 
-export const LETTERBOX_PAD_VALUE = 114;
+/** Grey level of the letterbox border (the YOLO predictors pad with 114). */
+export const LETTERBOX_PAD_VALUE = YOLO_PREPROCESSING.pad;
 
 /** How the image is resized into the letterbox. See `resizeInto` for why the default is what it is. */
 export type Resampling = 'bilinear-affine' | 'linear' | 'cubic' | 'lanczos3' | 'nearest';
@@ -18,9 +19,10 @@ export interface PreprocessOptions {
 }
 
 export interface ImageTensor {
-  /** NCHW float32, RGB, values in 0..1, border 114/255. */
+  /** float32 in the layout, colour order and value range of the preprocessing (YOLO: NCHW, RGB, 0..1, border 114/255). */
   data: Float32Array;
-  dims: [1, 3, number, number];
+  /** [1,3,H,W] (NCHW) or [1,H,W,3] (NHWC). */
+  dims: [number, number, number, number];
   geometry: LetterboxGeometry;
   /** Size of the decoded image after EXIF orientation (what boxes are mapped back to). */
   srcWidth: number;
@@ -100,26 +102,20 @@ async function resizeInto(image: DecodedRgb, geometry: LetterboxGeometry, resamp
   return data;
 }
 
-/** Letterboxes decoded RGB pixels into a model input tensor (pad 114, RGB, /255, NCHW). */
+/**
+ * Decoded RGB pixels → the model's input tensor, as `preprocessing` says: resize (letterbox, top-left letterbox
+ * or stretch), pad, colour order, scale, mean/std, layout. The one path for detection, evaluation and calibration.
+ */
+export async function preprocessImage(image: DecodedRgb, preprocessing: ImagePreprocessing, resampling: Resampling = 'bilinear-affine'): Promise<ImageTensor> {
+  const geometry = resizeGeometry(image.width, image.height, preprocessing.width, preprocessing.height, preprocessing.resize);
+  const resized = await resizeInto(image, geometry, resampling);
+  const data = packTensor({ pixels: resized, width: geometry.newWidth, height: geometry.newHeight, channels: 3 }, geometry, preprocessing);
+  return { data, dims: inputDims(preprocessing), geometry, srcWidth: image.width, srcHeight: image.height };
+}
+
+/** Letterboxes decoded RGB pixels the YOLO way (pad 114, RGB, /255, NCHW). */
 export async function letterboxToTensor(image: DecodedRgb, options: PreprocessOptions): Promise<ImageTensor> {
-  const { width, height } = options;
-  const geometry = letterboxGeometry(image.width, image.height, width, height);
-  const resized = await resizeInto(image, geometry, options.resampling ?? 'bilinear-affine');
-  const plane = width * height;
-  const data = new Float32Array(3 * plane).fill(LETTERBOX_PAD_VALUE / 255);
-  const { newWidth, newHeight, padLeft, padTop } = geometry;
-  for (let y = 0; y < newHeight; y++) {
-    const rowOut = (y + padTop) * width + padLeft;
-    const rowIn = y * newWidth * 3;
-    for (let x = 0; x < newWidth; x++) {
-      const i = rowIn + x * 3;
-      const o = rowOut + x;
-      data[o] = resized[i]! / 255;
-      data[plane + o] = resized[i + 1]! / 255;
-      data[2 * plane + o] = resized[i + 2]! / 255;
-    }
-  }
-  return { data, dims: [1, 3, height, width], geometry, srcWidth: image.width, srcHeight: image.height };
+  return preprocessImage(image, { ...YOLO_PREPROCESSING, width: options.width, height: options.height }, options.resampling);
 }
 
 /** YOLO-family preprocessing of an image file or encoded buffer. */

@@ -22,7 +22,7 @@ describe('letterboxToTensor', () => {
     for (let y = 0; y < 2; y++) for (let x = 0; x < 4; x++) pixels.set(x < 2 ? [255, 0, 0] : [0, 0, 255], (y * 4 + x) * 3);
     const t = await letterboxToTensor({ pixels, width: 4, height: 2 }, { width: 4, height: 4 });
     expect(t.dims).toEqual([1, 3, 4, 4]);
-    expect(t.geometry).toMatchObject({ ratio: 1, padTop: 1, padBottom: 1 });
+    expect(t.geometry).toMatchObject({ ratioX: 1, padTop: 1, padBottom: 1 });
     expect(t.data[0]).toBeCloseTo(114 / 255, 6); // top padding row, R plane
     expect(t.data[4]).toBe(1); // row 1, x 0: red in the R plane
     expect(t.data[16 + 4]).toBe(0); // … and nothing in G
@@ -48,7 +48,7 @@ describe.skipIf(!hasAssets)('loadImageTensor vs the OpenCV reference letterbox',
     for (const family of ['yolov5', 'ultralytics'] as const) {
       const t = await preprocessFor(family).load(asset('images', 'zidane.jpg'), { width: 320, height: 320 });
       expect(t.dims).toEqual([1, 3, 320, 320]);
-      expect(t.geometry).toMatchObject({ ratio: 0.25, padTop: 70 });
+      expect(t.geometry).toMatchObject({ ratioY: 0.25, padTop: 70 });
     }
   });
 

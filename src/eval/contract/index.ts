@@ -1,0 +1,7 @@
+export * from './types.js';
+export { resolveContract, decoderFlagText, exporterOf, DEFAULT_INPUT_SIZE } from './resolve.js';
+export { contractMetadata, readStoredContract, CONTRACT_METADATA_KEY, CONTRACT_VERSION, type StoredContract } from './stored.js';
+export { parseContractFlags, parseAuxKind, type ContractFlagText } from './flags.js';
+export { formatContract, contractRows, contractSummary, describeSource } from './format.js';
+export { modelSignature, withRunDims } from './signature.js';
+export { contractFeeds, auxValues, toSourceDetections, type FeedTensor, type FeedRecord, type FeedElementType } from './feeds.js';
