@@ -55,14 +55,16 @@ export function runtimeInputs(model: LoadedModel): ValueInfoProto[] {
   return model.graph.input.filter((i) => !initializers.has(i.name));
 }
 
-/** Image inputs are float rank-4 with 1 or 3 channels on axis 1 (NCHW) or axis 3 (NHWC). */
+/** Image inputs are float rank-4 with 1 or 3 channels on axis 1 (NCHW) or axis 3 (NHWC) and a real spatial size. */
 function imageLayout(type: FeedElementType, dims: readonly (number | string)[]): 'nchw' | 'nhwc' | undefined {
   if (type !== 'float32' || dims.length !== 4) return undefined;
   const channels = (d: number | string | undefined) => d === 3 || d === 1;
-  if (channels(dims[1]) && !channels(dims[3])) return 'nchw';
-  if (channels(dims[3]) && !channels(dims[1])) return 'nhwc';
-  if (channels(dims[1])) return 'nchw'; // [N,3,H,3]-like ambiguity: onnx exporters are channels-first by default
-  return undefined;
+  const spatial = (a: number | string | undefined, b: number | string | undefined) =>
+    [a, b].every((d) => typeof d === 'string' || (typeof d === 'number' && d >= 8));
+  const nchw = channels(dims[1]) && spatial(dims[2], dims[3]);
+  const nhwc = channels(dims[3]) && spatial(dims[1], dims[2]);
+  if (nchw) return 'nchw'; // [N,3,H,3]-like ambiguity: onnx exporters are channels-first by default
+  return nhwc ? 'nhwc' : undefined;
 }
 
 /**

@@ -99,6 +99,14 @@ export function upgradeOpsetForQdq(model: LoadedModel): string[] {
         graph.initializer.push(ratio);
         node.input = [node.input[0]!, ratio.name!];
         counts.dropout++;
+      } else if (op === 'Resize') {
+        // Resize-11 marks an unused roi/scales with an empty tensor; from 13 that reads as "given" (onnxruntime then
+        // rejects scales together with sizes) unless the input name is left empty, which 13 allows.
+        for (const position of [1, 2]) {
+          const name = node.input[position];
+          const tensor = name ? graph.initializer.find((t) => t.name === name) : undefined;
+          if (tensor && tensor.dims.length === 1 && Number(tensor.dims[0]) === 0) node.input[position] = '';
+        }
       } else if (AXIS_SEMANTICS_CHANGED.has(op)) {
         const rank = types.get(node.input[0] ?? '')?.shape.length;
         const replacement = upgradeAxisOp(node, rank, name);
