@@ -4,6 +4,7 @@
  */
 import { basename } from 'node:path';
 import { buildYoloModel, type BuildOptions, type ModelInfo } from '../models/build.js';
+import { setMetadata, type MetadataStamp } from '../onnx/builder.js';
 import { saveModel } from '../onnx/model-io.js';
 import type { LoadedModel } from '../onnx/types.js';
 import { readCheckpoint, type Checkpoint } from '../pt/checkpoint.js';
@@ -53,8 +54,9 @@ export function convertCheckpoint(input: string | Checkpoint, options: ConvertOp
 }
 
 /** Converts `ptPath` and writes the ONNX model to `outPath` atomically (no file is left on failure). */
-export async function convertFile(ptPath: string, outPath: string, options: ConvertOptions = {}): Promise<Conversion & { bytes: number }> {
+export async function convertFile(ptPath: string, outPath: string, options: ConvertOptions & { stamp?: MetadataStamp } = {}): Promise<Conversion & { bytes: number }> {
   const conversion = convertCheckpoint(ptPath, options);
+  if (options.stamp) setMetadata(conversion.model, options.stamp(conversion.model));
   const bytes = await saveModel(conversion.model, outPath);
   return { ...conversion, bytes };
 }

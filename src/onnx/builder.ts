@@ -163,3 +163,15 @@ export function setAttribute(node: NodeProto, name: string, value: AttributeValu
 export function getMetadata(model: ModelProto): Record<string, string> {
   return Object.fromEntries(model.metadataProps.map((e) => [e.key ?? '', e.value ?? '']));
 }
+
+/**
+ * Extra metadata for a file about to be written, computed from the model itself (edgeopt's writers take one, so a
+ * later stage — the model contract — can stamp every file without the writers knowing what it is).
+ */
+export type MetadataStamp = (model: ModelProto) => Record<string, string>;
+
+/** Sets metadata_props keys, replacing existing entries with the same key. */
+export function setMetadata(model: ModelProto, entries: Record<string, string>): void {
+  const keys = new Set(Object.keys(entries));
+  model.metadataProps = [...model.metadataProps.filter((e) => !keys.has(e.key ?? '')), ...Object.entries(entries).map(([key, value]) => ({ key, value }))];
+}

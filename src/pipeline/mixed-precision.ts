@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchmarkModels } from '../bench/benchmark.js';
 import { evaluateModel } from '../eval/evaluate.js';
+import { setMetadata, type MetadataStamp } from '../onnx/builder.js';
 import { loadModel, saveModel } from '../onnx/model-io.js';
+import type { FeedBuilder } from '../quantize/calibrate/index.js';
 import type { LoadedModel } from '../onnx/types.js';
 import { mixedPrecisionSearch, type MixedPrecisionReport } from '../quantize/mixed.js';
 import type { StaticQuantizeOptions } from '../quantize/static/index.js';
@@ -45,7 +47,9 @@ export async function quantizeMixedPrecisionFile(inPath: string, outPath: string
     progress.step(`measuring FP32 accuracy on ${options.evalData}`);
     const baselineMap = await evaluate(inPath);
     const quantize: StaticQuantizeOptions = {
-      calibration: options.calib ? { imageDir: String(options.calib), limit: options.calibLimit as number | undefined } : undefined,
+      calibration: options.calib
+        ? { imageDir: String(options.calib), limit: options.calibLimit as number | undefined, feeds: options.calibFeeds as FeedBuilder | undefined }
+        : undefined,
       method: options.method as StaticQuantizeOptions['method'],
       percentile: options.percentile as number | undefined,
       activationType: options.activationType as StaticQuantizeOptions['activationType'],
@@ -70,6 +74,7 @@ export async function quantizeMixedPrecisionFile(inPath: string, outPath: string
             },
       progress,
     });
+    if (options.stamp) setMetadata(result, (options.stamp as MetadataStamp)(result));
     await saveModel(result, outPath);
     return { inputPath: inPath, outputPath: outPath, outputBytes: (await stat(outPath)).size, report };
   } finally {

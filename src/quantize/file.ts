@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { setMetadata, type MetadataStamp } from '../onnx/builder.js';
 import { loadModel, saveModel } from '../onnx/model-io.js';
 import { EdgeoptError } from '../util/errors.js';
 import { assertNotQuantized } from './already-quantized.js';
@@ -8,6 +9,8 @@ import type { QuantizeModeOptions, QuantizeReport } from './types.js';
 export interface QuantizeFileOptions extends QuantizeModeOptions {
   /** Key of the `modes` table; default 'dynamic'. */
   mode?: string;
+  /** Metadata to write into the output (edgeopt's model contract), computed from the quantized model. */
+  stamp?: MetadataStamp;
 }
 
 export interface QuantizeFileResult {
@@ -28,7 +31,7 @@ export interface QuantizeFileResult {
  * happens in memory first, so a failure at any step leaves no output file behind.
  */
 export async function quantizeModelFile(inPath: string, outPath: string, options: QuantizeFileOptions = {}): Promise<QuantizeFileResult> {
-  const { mode: modeName = 'dynamic', ...modeOptions } = options;
+  const { mode: modeName = 'dynamic', stamp, ...modeOptions } = options;
   const mode = modes[modeName];
   if (!mode) throw new EdgeoptError(`unknown quantization mode '${modeName}' (available: ${Object.keys(modes).join(', ')})`);
   const start = performance.now();
@@ -39,6 +42,7 @@ export async function quantizeModelFile(inPath: string, outPath: string, options
   const quantizeStart = performance.now();
   const { model: quantized, report } = await mode(model, modeOptions);
   const quantizeMs = performance.now() - quantizeStart;
+  if (stamp) setMetadata(quantized, stamp(quantized));
   const outputBytes = await saveModel(quantized, outPath);
   return {
     report,

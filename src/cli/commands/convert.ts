@@ -28,7 +28,9 @@ export function registerConvert(program: Command): void {
         resolveBuildOptions({ imgsz: flags.imgsz, opset: flags.opset });
         const progress = stderrProgress({ quiet: flags.json });
         progress.step(`converting ${checkpoint}`);
+        const { contractStamp } = await import('../../eval/contract/index.js');
         const { info, bytes } = await convertFile(checkpoint, flags.output, {
+          stamp: contractStamp(),
           imgsz: flags.imgsz,
           opset: flags.opset,
           dynamicBatch: flags.dynamicBatch ?? false,

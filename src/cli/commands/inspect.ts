@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { readCheckpoint } from '../../pt/checkpoint.js';
 import { summarizeCheckpoint, type CheckpointSummary } from '../../pt/inspect.js';
+import { EdgeoptError } from '../../util/errors.js';
 import { action } from '../action.js';
+import { addContractOptions, contractFlagsFrom, type ContractOptionFlags } from '../contract-options.js';
 
 const SHOWN_NAMES = 8;
 
@@ -54,16 +56,47 @@ function formatSummary(s: CheckpointSummary): string {
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n') + '\n';
 }
 
+interface InspectFlags extends ContractOptionFlags {
+  json?: boolean;
+  decoders?: boolean;
+}
+
+async function inspectOnnx(file: string, flags: InspectFlags): Promise<void> {
+  const { readContract, formatContract } = await import('../../eval/contract/index.js');
+  const resolved = await readContract(file, contractFlagsFrom(flags));
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(resolved, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`${file}: model contract (value, and where it came from)\n${formatContract(resolved)}`);
+}
+
+async function listDecoders(): Promise<void> {
+  const { DECODERS } = await import('../../eval/decoders/index.js');
+  const { COMMON_PARAMS } = await import('../../eval/decoders/params.js');
+  const lines: string[] = [];
+  for (const d of DECODERS) {
+    lines.push(`${d.name}: ${d.summary}`);
+    for (const [key, spec] of Object.entries(d.params)) lines.push(`  ${key}  ${spec.help}`);
+  }
+  lines.push('every decoder:', ...Object.entries(COMMON_PARAMS).map(([key, spec]) => `  ${key}  ${spec.help}`));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
 export function registerInspect(program: Command): void {
-  program
+  const command = program
     .command('inspect')
-    .description('show what a PyTorch .pt checkpoint holds (read safely: nothing in the file is executed)')
-    .argument('<model.pt>', 'a torch.save checkpoint (YOLOv5, Ultralytics YOLOv5u/v8/11)')
+    .description('show what a PyTorch .pt checkpoint holds (read safely: nothing in the file is executed), or the model contract of an ONNX model and where each field came from')
+    .argument('[model]', 'a torch.save checkpoint (YOLOv5, Ultralytics YOLOv5u/v8/11) or an ONNX model')
     .option('--json', 'print one JSON object instead of a table')
-    .action(
-      action((file: string, flags: { json?: boolean }) => {
-        const summary = summarizeCheckpoint(readCheckpoint(file));
-        process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
-      }),
-    );
+    .option('--decoders', 'list the output decoders and their --decoder keys');
+  addContractOptions(command).action(
+    action(async (file: string | undefined, flags: InspectFlags) => {
+      if (flags.decoders) return listDecoders();
+      if (!file) throw new EdgeoptError('inspect needs a model file (.pt or .onnx), or --decoders');
+      if (!/\.(pt|pth)$/i.test(file)) return inspectOnnx(file, flags);
+      const summary = summarizeCheckpoint(readCheckpoint(file));
+      process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+    }),
+  );
 }

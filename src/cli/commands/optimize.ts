@@ -24,7 +24,8 @@ export function registerOptimize(program: Command): void {
           ? undefined
           : resolveRewrites(flags.rewrites.split(',').map((s) => s.trim()).filter(Boolean));
         await assertReadableFile(modelPath, 'model');
-        const result = await optimizeModelFile(modelPath, flags.output, { rewrites });
+        const { contractStamp } = await import('../../eval/contract/index.js');
+        const result = await optimizeModelFile(modelPath, flags.output, { rewrites, stamp: contractStamp() });
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(result)}\n`);
           return;

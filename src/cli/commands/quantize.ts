@@ -5,8 +5,9 @@ import { EdgeoptError } from '../../util/errors.js';
 import { assertReadableFile } from '../../util/fs.js';
 import { stderrProgress } from '../../util/progress.js';
 import { action, parseNumberOption } from '../action.js';
+import { addContractOptions, contractFlagsFrom, type ContractOptionFlags } from '../contract-options.js';
 
-interface QuantizeFlags {
+interface QuantizeFlags extends ContractOptionFlags {
   output: string;
   mode: string;
   weightType?: string;
@@ -33,7 +34,7 @@ interface QuantizeFlags {
 }
 
 export function registerQuantize(program: Command): void {
-  program
+  const command = program
     .command('quantize')
     .description('make an INT8 or FP16 variant of an ONNX model (dynamic INT8, static QDQ INT8 with calibration, FP16, accuracy-aware mixed INT8/float), or rebuild the FP32 model of a quantized one (dequantize)')
     .argument('<model>', 'input ONNX model')
@@ -59,9 +60,11 @@ export function registerQuantize(program: Command): void {
     .option('--max-drop <points>', 'static: accuracy-aware mixed precision; return layers to float until mAP50-95 drops at most this much (needs --eval)', parseNumberOption('--max-drop', 0, 100))
     .option('--eval <dir>', 'YOLO-format dataset for --max-drop')
     .option('--eval-images <n>', 'evaluate --max-drop on at most this many images', parseNumberOption('--eval-images', 1, 1e6, true))
-    .option('--json', 'print one JSON object instead of the summary')
+    .option('--json', 'print one JSON object instead of the summary');
+  addContractOptions(command)
     .action(
       action(async (modelPath: string, flags: QuantizeFlags) => {
+        const contractFlags = contractFlagsFrom(flags);
         if (!modes[flags.mode]) {
           throw new EdgeoptError(`unknown --mode '${flags.mode}' (available: ${Object.keys(modes).join(', ')})`);
         }
@@ -75,7 +78,15 @@ export function registerQuantize(program: Command): void {
         if (flags.maxDrop !== undefined && (flags.mode !== 'static' || !flags.eval)) {
           throw new EdgeoptError('--max-drop needs --mode static and --eval <dataset>');
         }
+        // The contract says how calibration images become feeds, and every file written carries it.
+        const { contractFeedBuilder, contractStamp, readContract, unconfirmedPreprocessing } = await import('../../eval/contract/index.js');
+        const contract = await readContract(modelPath, contractFlags);
+        const calibFeeds = flags.calib ? contractFeedBuilder(contract) : undefined;
+        const guessed = flags.calib ? unconfirmedPreprocessing(contract) : undefined;
+        if (guessed) progress.warn(`calibrating with ${guessed}`);
         const options = {
+          stamp: contractStamp(contractFlags),
+          calibFeeds,
           mode: flags.mode,
           weightType: flags.weightType as QuantType | undefined,
           perChannel: flags.perTensor ? false : flags.perChannel,

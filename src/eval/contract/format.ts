@@ -65,3 +65,17 @@ export function contractSummary(r: ResolvedContract): string {
   const decoder = c.decoder ? `--decoder ${decoderFlagText(c.decoder)}` : `no decoder (${r.decoderProblem})`;
   return `--preprocess ${formatPreprocessing(c.input)} ${decoder}`;
 }
+
+const PREPROCESS_FIELDS = ['resize', 'pad', 'color', 'scale', 'mean', 'std'] as const;
+
+/**
+ * When nothing about the model confirmed its preprocessing (only edgeopt's or the decoder family's defaults
+ * filled it), a sentence saying so and naming the flag: calibration and accuracy on wrongly fed images mean nothing.
+ */
+export function unconfirmedPreprocessing(r: ResolvedContract): string | undefined {
+  const weak = PREPROCESS_FIELDS.filter((k) => r.sources[k]?.kind === 'default' || r.sources[k]?.kind === 'family');
+  if (weak.length === 0) return undefined;
+  const whose = r.sources[weak[0]!]?.kind === 'family' ? `the ${r.contract.decoder?.name} family's usual preprocessing` : "edgeopt's default preprocessing";
+  const values = weak.map((k) => `${k}=${formatPreprocessField(r.contract.input, k)}`).join(',');
+  return `${whose} (${values}): nothing in the model or the flags confirms it; pass --preprocess if the model was trained otherwise`;
+}

@@ -150,6 +150,7 @@ export function resolveContract(signature: ModelSignature, flags: ContractFlags 
     for (const key of Object.keys(params)) {
       if (flags.decoder?.params[key] !== undefined) sources[`decoder.${key}`] = { kind: 'flag', detail: '--decoder' };
       else if (saved?.contract.decoder?.params[key] !== undefined && saved.contract.decoder.name === choice.family.name) sources[`decoder.${key}`] = stored(saved.sources[`decoder.${key}`]);
+      else if (choice.recognition.defaulted?.includes(key)) sources[`decoder.${key}`] = { kind: 'family', detail: `${choice.family.name} defaults` };
       else sources[`decoder.${key}`] = { kind: 'shape', detail: 'output shapes' };
     }
     familyPreprocess = choice.family.preprocess;

@@ -5,7 +5,7 @@
  */
 import { getMetadata } from '../../onnx/builder.js';
 import { dataTypeName } from '../../onnx/tensor.js';
-import type { LoadedModel, ValueInfoProto } from '../../onnx/types.js';
+import type { ModelProto, ValueInfoProto } from '../../onnx/types.js';
 import type { ModelSignature } from './types.js';
 
 function describe(v: ValueInfoProto): { name: string; dims: Array<number | undefined>; type: string } {
@@ -14,11 +14,12 @@ function describe(v: ValueInfoProto): { name: string; dims: Array<number | undef
   return { name: v.name ?? '', dims, type: dataTypeName(t?.elemType) };
 }
 
-export function modelSignature(model: LoadedModel): ModelSignature {
-  const initializers = new Set(model.graph.initializer.map((t) => t.name));
+export function modelSignature(model: ModelProto): ModelSignature {
+  const graph = model.graph;
+  const initializers = new Set(graph?.initializer.map((t) => t.name));
   return {
-    inputs: model.graph.input.filter((i) => !initializers.has(i.name ?? '')).map(describe),
-    outputs: model.graph.output.map(describe),
+    inputs: (graph?.input ?? []).filter((i) => !initializers.has(i.name ?? '')).map(describe),
+    outputs: (graph?.output ?? []).map(describe),
     metadata: getMetadata(model),
   };
 }

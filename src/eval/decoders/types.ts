@@ -62,6 +62,8 @@ export type Recognition =
       preprocessBy?: string;
       /** Assumptions the shapes could not confirm (default anchors, …), said wherever the contract is shown. */
       assumptions?: string[];
+      /** Parameters set to the family's defaults rather than read from the shapes. */
+      defaulted?: string[];
     }
   | {
       fits: false;

@@ -126,6 +126,7 @@ function recognise(outputs: readonly OutputSignature[], ctx: RecognitionContext,
     variant: `${head.kind === 'maps' ? `one map per stride (${head.maps[0]!.channelsFirst ? 'channels first' : 'channels last'})` : 'one table'} ${shape}, ${chosen.layout === 'per-anchor' ? 'per-anchor rows' : 'shared class scores'}`,
     evidence: 'shape',
     assumptions,
+    defaulted: [...(givenAnchors ? [] : ['anchors']), ...(param.text(given, 'box') ? [] : ['box'])],
   };
 }
 

@@ -3,7 +3,7 @@ import { opsetVersion } from '../../onnx/graph.js';
 import type { LoadedModel, NodeProto } from '../../onnx/types.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { silentProgress, type Progress } from '../../util/progress.js';
-import { calibrate, rangesFromStats, type CalibrationData, type CalibrationSource } from '../calibrate/index.js';
+import { calibrate, rangesFromStats, type CalibrationData, type CalibrationSource, type FeedBuilder } from '../calibrate/index.js';
 import { CALIBRATION_METHODS, DEFAULT_PERCENTILE, type CalibrationMethod } from '../calibrate/methods.js';
 import { QUANT_TYPES, type QuantType } from '../math.js';
 import { assertNotQuantized } from '../already-quantized.js';
@@ -264,7 +264,7 @@ function asString(value: unknown, key: string): string | undefined {
 
 /**
  * `modes.static`: maps the generic mode options (CLI flags) onto {@link quantizeStatic}. Reads `calib` (image folder),
- * `calibLimit`, `calibrationData`, `method`, `percentile`, `activationType`, `ops`, `excludeHead`, `skipStem`, plus the
+ * `calibLimit`, `calibFeeds` (a FeedBuilder: how an image becomes the feeds), `calibrationData`, `method`, `percentile`, `activationType`, `ops`, `excludeHead`, `skipStem`, plus the
  * shared `perChannel`, `exclude`, `opTypes`, `weightType`, `progress`.
  */
 export async function staticMode(model: LoadedModel, options: QuantizeModeOptions): Promise<StaticQuantizeResult> {
@@ -274,7 +274,7 @@ export async function staticMode(model: LoadedModel, options: QuantizeModeOption
     throw new EdgeoptError('calibLimit must be a positive integer');
   }
   return quantizeStatic(model, {
-    calibration: calib ? { imageDir: calib, limit: limit as number | undefined } : undefined,
+    calibration: calib ? { imageDir: calib, limit: limit as number | undefined, feeds: options.calibFeeds as FeedBuilder | undefined } : undefined,
     calibrationData: options.calibrationData as CalibrationData | undefined,
     method: options.method as CalibrationMethod | undefined,
     percentile: options.percentile as number | undefined,
