@@ -3,15 +3,14 @@
  * reproduces an FP32 reference model's raw outputs and detections on the same images. Bad images and labels are
  * skipped, named and counted; the evaluation fails only when more than `maxBad` of them are bad.
  */
-import { stat } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { describeDataset, openDataset } from '../datasets/registry.js';
 import { mapClasses } from '../datasets/classes.js';
 import type { Dataset, DatasetFormat } from '../datasets/types.js';
 import { checkSample } from '../datasets/validate.js';
-import { decodeRgb, letterboxToTensor, type DecodedRgb } from '../image/preprocess.js';
+import { decodeRgb, letterboxToTensor, unreadableImage, type DecodedRgb } from '../image/preprocess.js';
 import { DataQuality, type DataQualitySummary } from '../util/data-quality.js';
-import { EdgeoptError, describeError } from '../util/errors.js';
+import { EdgeoptError } from '../util/errors.js';
 import { CocoGroundTruthWriter, CocoResultsWriter, categoryIdsForModel, groundTruthPathFor } from './coco-results.js';
 import { decodeDetections, type Detection, type OutputLayout } from './decode.js';
 import { detectInImage, openDetector, resolveLayout, type Detector, type RawOutput } from './detector.js';
@@ -217,9 +216,7 @@ async function decodeDatasetImage(path: string): Promise<DecodedRgb | { reason: 
     // 'warning': a JPEG that decodes only with "corrupt data" complaints has made-up pixels.
     return await decodeRgb(path, { failOn: 'warning' });
   } catch (err) {
-    if ((await stat(path).catch(() => undefined))?.size === 0) return { reason: 'empty', detail: 'empty file (0 bytes)' };
-    const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
-    return { reason: 'corrupt', detail: `not a readable image (${describeError(cause)})` };
+    return unreadableImage(path, err);
   }
 }
 

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import { EdgeoptError, describeError } from '../util/errors.js';
 import { resizeGeometry, type LetterboxGeometry } from './letterbox.js';
@@ -61,8 +62,23 @@ export async function decodeRgb(input: string | Buffer, options: DecodeImageOpti
     return { pixels: data, width: info.width, height: info.height };
   } catch (err) {
     const what = typeof input === 'string' ? input : 'image buffer';
-    throw new EdgeoptError(`cannot decode image ${what}: ${describeError(err)}`, { cause: err });
+    throw new ImageDecodeError(`cannot decode image ${what}: ${describeError(err)}`, { cause: err });
   }
+}
+
+/** An image file that cannot be decoded: bad data, not a bug (dataset and calibration loops skip and count it). */
+export class ImageDecodeError extends EdgeoptError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'EdgeoptError';
+  }
+}
+
+/** Why a dataset image could not be read, for the one warning line it gets: 'empty' or 'corrupt', and the decoder's words. */
+export async function unreadableImage(path: string, err: unknown): Promise<{ reason: string; detail: string }> {
+  if ((await stat(path).catch(() => undefined))?.size === 0) return { reason: 'empty', detail: 'empty file (0 bytes)' };
+  const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
+  return { reason: 'corrupt', detail: `not a readable image (${describeError(cause)})` };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { loadModelSync } from '../onnx/model-io.js';
 import type { CalibrationSource } from '../quantize/calibrate/index.js';
 import { modelInputShape } from '../quantize/calibrate/collect.js';
+import type { DataQualityOptions } from '../util/data-quality.js';
 import { seededRandom } from '../util/random.js';
 
 /**
@@ -13,8 +14,9 @@ export function calibrationSource(
   synthetic: boolean,
   limit: number | undefined,
   modelPath: string,
+  quality?: DataQualityOptions,
 ): { source: CalibrationSource; description: string; note?: string } | undefined {
-  if (dir) return { source: { imageDir: dir, limit: limit ?? 128 }, description: `${dir} (${limit ?? 128} images at most)` };
+  if (dir) return { source: { imageDir: dir, limit: limit ?? 128, quality }, description: `${dir} (${limit ?? 128} images at most)` };
   if (!synthetic) return undefined;
   const count = limit ?? 8;
   async function* noise(): AsyncGenerator<Float32Array> {

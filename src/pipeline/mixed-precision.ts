@@ -43,12 +43,24 @@ export async function quantizeMixedPrecisionFile(inPath: string, outPath: string
   };
   try {
     const model = await loadModel(inPath);
-    const evaluate = async (path: string) => (await evaluateModel(path, options.evalData, { maxImages: options.evalImages })).map50_95 * 100;
+    const dataRules = { maxBad: options.maxBad as number | undefined, strict: options.strict === true };
+    // Every candidate is scored on the same images: bad ones are named once, on the baseline run.
+    let warn: ((line: string) => void) | undefined = (line) => progress.warn(line);
+    const evaluate = async (path: string) => {
+      const r = await evaluateModel(path, options.evalData, { maxImages: options.evalImages, ...dataRules, onWarning: warn });
+      warn = undefined;
+      return r.map50_95 * 100;
+    };
     progress.step(`measuring FP32 accuracy on ${options.evalData}`);
     const baselineMap = await evaluate(inPath);
     const quantize: StaticQuantizeOptions = {
       calibration: options.calib
-        ? { imageDir: String(options.calib), limit: options.calibLimit as number | undefined, feeds: options.calibFeeds as FeedBuilder | undefined }
+        ? {
+            imageDir: String(options.calib),
+            limit: options.calibLimit as number | undefined,
+            feeds: options.calibFeeds as FeedBuilder | undefined,
+            quality: { ...dataRules, onWarning: (line) => progress.warn(line) },
+          }
         : undefined,
       method: options.method as StaticQuantizeOptions['method'],
       percentile: options.percentile as number | undefined,

@@ -18,6 +18,7 @@ import { writeFileAtomicSync } from '../util/fs.js';
 import { writeResults } from '../results/io.js';
 import { RESULTS_SCHEMA_VERSION, type RunResults, type VariantAnalysis, type VariantResult } from '../results/schema.js';
 import { selectVariant } from '../select/select.js';
+import { DataQualityError } from '../util/data-quality.js';
 import { describeError, EdgeoptError } from '../util/errors.js';
 import type { Progress } from '../util/progress.js';
 import { calibrationSource } from './calibration.js';
@@ -41,6 +42,10 @@ export interface RunOptions {
   /** Image folder for static INT8 calibration; undefined = shared coco128 when present; false = skip. */
   calibData?: string | false;
   calibImages?: number;
+  /** Largest accepted share of bad images or labels in the eval and calibration data, 0..1 (default 0.05). */
+  maxBad?: number;
+  /** Fail at the first bad image or label. */
+  strict?: boolean;
   /** Only build these variants (fp32 is always included). */
   variants?: string[];
   profileRuns?: number;
@@ -85,8 +90,9 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
   const calibData = options.calibData === false ? undefined : (options.calibData ?? source.defaultCalibData);
   const skipped: string[] = [];
   if (source.info.synthetic) skipped.push('accuracy (synthetic weights)');
-  else if (!evalData) skipped.push('accuracy (no --eval data; pass a YOLO-format folder)');
-  const calibration = calibrationSource(calibData, source.info.synthetic, options.calibImages, fp32Path);
+  else if (!evalData) skipped.push('accuracy (no --eval data; pass a dataset folder, data.yaml or COCO JSON)');
+  const dataRules = { maxBad: options.maxBad, strict: options.strict };
+  const calibration = calibrationSource(calibData, source.info.synthetic, options.calibImages, fp32Path, { ...dataRules, onWarning: (l) => progress.warn(l) });
   if (!calibration) skipped.push('static INT8 (no --calib images; pass an image folder)');
   else if (calibration.note) source.info.notes.push(calibration.note);
 
@@ -159,6 +165,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
       const calibrated = plans.find((p) => p.needsCalibration)!;
       try {
         calibrationData = await calibrateStatic(await loadModel(sourceOf(calibrated)), calibration.source, { progress });
+        if (calibrationData.dataQuality) (results.dataQuality ??= {}).calibration = calibrationData.dataQuality;
       } catch (err) {
         fail('calibrate', err);
       }
@@ -182,15 +189,22 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
       for (const variant of built) {
         checkAbort();
         try {
+          // Every variant reads the same images: bad ones are named once, on the first.
+          const first = results.dataQuality?.eval === undefined;
           const r = await evaluateModel(join(outDir, variant.path), evalData, {
             maxImages: options.evalImages,
+            ...dataRules,
+            onWarning: first ? (line) => progress.warn(line) : undefined,
             reference: variant.name === 'fp32' ? undefined : fp32Path,
             onProgress: (done, total) => progress.tick(`eval ${variant.name}`, done, total),
           });
+          (results.dataQuality ??= {}).eval ??= r.dataQuality;
           variant.accuracy = { images: r.images, map50: r.map50, map50_95: r.map50_95, precision: r.precision, recall: r.recall };
           if (r.fidelity) variant.fidelity = { cosine: r.fidelity.cosine, maxAbsDiff: r.fidelity.maxAbsDiff, detectionAgreement: r.fidelity.detectionAgreement };
         } catch (err) {
           fail('accuracy', err, variant);
+          // Too much bad data is the data's fault, the same for every variant: say it once.
+          if (err instanceof DataQualityError) break;
         }
       }
       await save();

@@ -1,5 +1,6 @@
 import type { BenchStats } from '../bench/benchmark.js';
 import type { RunResults, VariantResult } from '../results/schema.js';
+import { describeDataQuality } from '../util/data-quality.js';
 import type { Chart } from './charts.js';
 
 /** A Markdown table with right-aligned numeric columns. */
@@ -73,6 +74,9 @@ export function renderReport(results: RunResults, charts: Chart[]): string {
     out.push('\n> **Synthetic weights.** This model was built from the architecture definition with seeded random weights: latency figures are valid (the compute is identical to the real model), accuracy is not measured. Point `--model` at a real checkpoint for accuracy.');
   }
   for (const note of results.model.notes) out.push(`\n> ${note}`);
+  const dq = results.dataQuality;
+  if (dq?.eval) out.push(`\nEvaluation data: ${describeDataQuality(dq.eval)}.`);
+  if (dq?.calibration) out.push(`\nCalibration images: ${describeDataQuality(dq.calibration)}.`);
   if (results.selection) out.push(`\n**Verdict:** ${results.selection.summary}`);
 
   if (fp32) {

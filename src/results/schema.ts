@@ -1,5 +1,6 @@
 import type { BenchStats } from '../bench/benchmark.js';
 import type { MachineProvenance } from '../bench/provenance.js';
+import type { DataQualitySummary } from '../util/data-quality.js';
 
 /**
  * results.json, the record `edgeopt run` writes and `select`, `report` and `demo` read.
@@ -21,6 +22,8 @@ export interface RunResults {
   /** One line per variant: the profile's verdict on why it is as fast as it is (a subset of findings). */
   headlines?: string[];
   selection?: SelectionResult;
+  /** Bad images and labels skipped in the evaluation and calibration data (each was warned about by name). */
+  dataQuality?: { eval?: DataQualitySummary; calibration?: DataQualitySummary };
   /** Browser benchmarks posted by `edgeopt demo` from other devices. */
   devices?: DeviceReport[];
   errors: Array<{ step: string; variant?: string; message: string }>;

@@ -134,7 +134,7 @@ export function describeDataQuality(q: DataQualitySummary): string {
   if (q.labels.skipped > 0) parts.push(`${q.labels.skipped} of ${q.labels.total} ${q.labelUnit} skipped: ${reasonList(q.labels.reasons)}`);
   if (parts.length === 0) {
     const labels = q.labels.total > 0 ? `, ${q.labels.total} ${q.labelUnit}` : '';
-    return `no bad data (${q.images.total} images${labels})`;
+    return `no bad data (${q.images.total} image${q.images.total === 1 ? '' : 's'}${labels})`;
   }
   return parts.join('; ');
 }

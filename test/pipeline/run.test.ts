@@ -26,6 +26,9 @@ describe.skipIf(!hasAssets)('edgeopt run on the study model', () => {
     expect(results.status).toBe('complete');
     expect(results.model.synthetic).toBe(false);
     expect(results.variants.map((v) => v.name)).toEqual(['fp32', 'int8-dynamic', 'int8-static-full']);
+    // The data's quality is recorded once for each data set (no bad files in the shared sets).
+    expect(results.dataQuality?.eval).toMatchObject({ images: { total: 4, skipped: 0 }, labels: { skipped: 0 } });
+    expect(results.dataQuality?.calibration).toMatchObject({ images: { total: 8, skipped: 0 } });
     for (const v of results.variants) {
       expect(existsSync(join(out, v.path))).toBe(true);
       expect(v.benchmarks.controlled!.p50Ms).toBeGreaterThan(0);

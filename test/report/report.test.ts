@@ -34,4 +34,11 @@ describe('report', () => {
     expect(md).toContain('## Thread scaling');
     expect(md).toContain('| ConvInteger | 76 | 33.00 | 66.0% |');
   });
+
+  it('says how much bad data was skipped, in the counts results.json holds', () => {
+    const images = { total: 128, skipped: 3, reasons: { corrupt: 2, empty: 1 } };
+    const labels = { total: 941, skipped: 2, reasons: { duplicate: 1, 'class id out of range': 1 } };
+    const md = renderReport({ ...r, dataQuality: { eval: { images, labels, labelUnit: 'label lines', maxBad: 0.05, strict: false, examples: [] } } }, []);
+    expect(md).toContain('Evaluation data: 3 of 128 images skipped: 2 corrupt, 1 empty; 2 of 941 label lines skipped: 1 duplicate, 1 class id out of range.');
+  });
 });

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { quantizeMixedPrecisionFile, type MixedPrecisionFileResult } from '../../pipeline/mixed-precision.js';
 import { CALIBRATION_METHODS, QUANT_TYPES, modes, quantizeModelFile, type QuantType, type QuantizeFileResult } from '../../quantize/index.js';
+import { parseMaxBad } from '../../util/data-quality.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { assertReadableFile } from '../../util/fs.js';
 import { stderrProgress } from '../../util/progress.js';
@@ -18,6 +19,8 @@ interface QuantizeFlags extends ContractOptionFlags {
   gridSnap: boolean;
   calib?: string;
   calibLimit?: number;
+  maxBad?: number;
+  strict?: boolean;
   method?: string;
   percentile?: number;
   activationType?: string;
@@ -46,8 +49,10 @@ export function registerQuantize(program: Command): void {
     .option('--exclude <list>', 'comma-separated node names, op types or output tensor names to keep in float')
     .option('--op-types <list>', 'comma-separated op types to quantize (default: all the mode supports)')
     .option('--no-grid-snap', "dynamic: use onnxruntime's scale formula even for weights already on a quantization grid")
-    .option('--calib <dir>', 'static: folder of calibration images (preprocessed like the model input)')
+    .option('--calib <dir>', 'static: folder of calibration images (preprocessed like the model input), or a data.yaml (its train split) / COCO JSON')
     .option('--calib-limit <n>', 'static: use at most this many calibration images', parseNumberOption('--calib-limit', 1, 1e6, true))
+    .option('--max-bad <percent>', 'static: fail when more than this share of the calibration images (or --eval data) is unreadable; each is skipped with a warning', parseMaxBad, 0.05)
+    .option('--strict', 'static: fail at the first unreadable calibration image or bad label')
     .addOption(new Option('--method <name>', 'static: calibration method').choices([...CALIBRATION_METHODS]).default('percentile'))
     .option('--percentile <p>', 'static: percentile for --method percentile', parseNumberOption('--percentile', 50, 100), 99.999)
     .addOption(new Option('--activation-type <type>', 'static: activation type (uint8 asymmetric is the fast x86 path)').choices([...QUANT_TYPES]).default('uint8'))
@@ -58,7 +63,7 @@ export function registerQuantize(program: Command): void {
     .option('--no-keep-io-types', 'fp16: make the graph inputs and outputs float16 too')
     .option('--fp16-block <ops>', 'fp16: comma-separated op types kept in float32')
     .option('--max-drop <points>', 'static: accuracy-aware mixed precision; return layers to float until mAP50-95 drops at most this much (needs --eval)', parseNumberOption('--max-drop', 0, 100))
-    .option('--eval <dir>', 'YOLO-format dataset for --max-drop')
+    .option('--eval <path>', 'dataset for --max-drop (YOLO or VOC folder, data.yaml, COCO JSON)')
     .option('--eval-images <n>', 'evaluate --max-drop on at most this many images', parseNumberOption('--eval-images', 1, 1e6, true))
     .option('--json', 'print one JSON object instead of the summary');
   addContractOptions(command)
@@ -72,7 +77,8 @@ export function registerQuantize(program: Command): void {
           throw new EdgeoptError(`unknown --weight-type '${flags.weightType}' (use ${QUANT_TYPES.join(' or ')})`);
         }
         await assertReadableFile(modelPath, 'model');
-        const progress = stderrProgress({ quiet: flags.json });
+        // --json quiets progress, not warnings (a skipped calibration image is never silent).
+        const progress = { ...stderrProgress({ quiet: flags.json }), warn: stderrProgress().warn };
         progress.step(`quantizing ${modelPath} (${flags.mode})`);
         if (flags.mode === 'static' && !flags.calib) throw new EdgeoptError('--mode static needs --calib <image folder>');
         if (flags.maxDrop !== undefined && (flags.mode !== 'static' || !flags.eval)) {
@@ -95,6 +101,8 @@ export function registerQuantize(program: Command): void {
           snapToGrid: flags.gridSnap,
           calib: flags.calib,
           calibLimit: flags.calibLimit,
+          maxBad: flags.maxBad,
+          strict: flags.strict,
           method: flags.method,
           percentile: flags.percentile,
           activationType: flags.activationType,

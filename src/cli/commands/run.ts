@@ -4,6 +4,7 @@ import { parseScenarios, type ScenarioName } from '../../bench/scenarios.js';
 import { parseProviders } from '../../bench/session.js';
 import { runPipeline } from '../../pipeline/run.js';
 import { VARIANT_PLANS } from '../../pipeline/variants.js';
+import { parseMaxBad } from '../../util/data-quality.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { stderrProgress } from '../../util/progress.js';
 import { action, parseNumberOption } from '../action.js';
@@ -19,6 +20,8 @@ interface RunFlags {
   evalImages?: number;
   calib?: string | false;
   calibImages?: number;
+  maxBad: number;
+  strict?: boolean;
   variants?: string;
   timeoutS?: number;
   providers: string[];
@@ -37,12 +40,14 @@ export function registerRun(program: Command): void {
     .option('--warmup <n>', 'untimed warm-up runs per process', parseNumberOption('--warmup', 0, 10000, true), 10)
     .option('--rounds <n>', 'rounds of fresh processes per run set (rotated order)', parseNumberOption('--rounds', 1, 100, true), 3)
     .option('--scenario <list>', 'controlled, practical, sweep, a comma list, or all', 'controlled,practical')
-    .option('--eval <dir>', 'YOLO-format dataset (images/, labels/) for mAP; default: shared coco_val128 when present')
+    .option('--eval <path>', 'dataset for mAP (YOLO or VOC folder, data.yaml, COCO JSON); default: shared coco_val128 when present')
     .option('--no-eval', 'skip the accuracy measurement')
     .option('--eval-images <n>', 'evaluate on at most this many images', parseNumberOption('--eval-images', 1, 1e6, true))
-    .option('--calib <dir>', 'image folder for static INT8 calibration; default: shared coco128 when present')
+    .option('--calib <path>', 'image folder (or data.yaml: its train split) for static INT8 calibration; default: shared coco128 when present')
     .option('--no-calib', 'skip static INT8 (no calibration)')
     .option('--calib-images <n>', 'calibrate on at most this many images', parseNumberOption('--calib-images', 1, 1e6, true))
+    .option('--max-bad <percent>', 'fail accuracy or calibration when more than this share of the images or labels is bad (each is skipped with a warning)', parseMaxBad, 0.05)
+    .option('--strict', 'fail at the first bad image or label')
     .option('--variants <list>', `only these variants besides fp32 (${VARIANT_PLANS.filter((p) => p.name !== 'fp32').map((p) => p.name).join(', ')})`)
     .option('--timeout-s <s>', 'time limit per benchmark/profile child process', parseNumberOption('--timeout-s', 1, 86400))
     .option('--providers <list>', 'execution providers to try in order, falling back explicitly (e.g. cuda,cpu)', parseProviders, ['cpu'])
@@ -79,6 +84,8 @@ export function registerRun(program: Command): void {
             evalImages: flags.evalImages,
             calibData: flags.calib,
             calibImages: flags.calibImages,
+            maxBad: flags.maxBad,
+            strict: flags.strict,
             variants,
             timeoutMs: flags.timeoutS === undefined ? undefined : flags.timeoutS * 1000,
             providers: flags.providers,

@@ -1,4 +1,6 @@
+import { openDataset } from '../../datasets/registry.js';
 import type { LoadedModel } from '../../onnx/types.js';
+import { DataQuality, describeDataQuality, type DataQualityOptions, type DataQualitySummary } from '../../util/data-quality.js';
 import { collectActivationStats, type CalibrationSample, type CollectOptions } from './collect.js';
 import type { ActivationStats } from './histogram.js';
 import { defaultFeedBuilder, type CalibrationPreprocessing, type FeedBuilder } from './feeds.js';
@@ -42,7 +44,15 @@ export {
  */
 export type CalibrationSource =
   | AsyncIterable<CalibrationSample>
-  | { imageDir: string; limit?: number; preprocessing?: CalibrationPreprocessing; feeds?: FeedBuilder };
+  | {
+      /** A folder of images, or a dataset (data.yaml: its train split; COCO JSON; VOC) whose images to use. */
+      imageDir: string;
+      limit?: number;
+      preprocessing?: CalibrationPreprocessing;
+      feeds?: FeedBuilder;
+      /** How many unreadable images are tolerated (default: up to 5%, each skipped with a warning). */
+      quality?: DataQualityOptions;
+    };
 
 export interface CalibrationData {
   stats: Map<string, ActivationStats>;
@@ -52,6 +62,8 @@ export interface CalibrationData {
   source: string;
   /** How the feeds were made where a guess was involved (non-image inputs), said once in the report. */
   notes: string[];
+  /** Unreadable images skipped (image folders only). */
+  dataQuality?: DataQualitySummary;
 }
 
 /** Runs calibration for the given activation tensors and keeps the statistics (ranges are derived per method later). */
@@ -64,20 +76,31 @@ export async function calibrate(
   let samples: AsyncIterable<CalibrationSample>;
   let description: string;
   let notes: string[] = [];
+  let quality: DataQuality | undefined;
   if (Symbol.asyncIterator in source) {
     samples = source;
     description = 'caller-provided tensors';
     options.onTotal?.(undefined);
   } else {
-    const files = listCalibrationImages(source.imageDir, source.limit);
+    const files = await calibrationImages(source.imageDir);
     const feeds = source.feeds ?? defaultFeedBuilder(model, source.preprocessing ?? YOLO_CALIBRATION_PREPROCESSING, tensors);
-    samples = imageCalibrationSamples(files, feeds);
-    description = `${files.length} images from ${source.imageDir} (${feeds.description})`;
+    quality = new DataQuality({ what: `calibration images ${source.imageDir}`, ...source.quality });
+    samples = imageCalibrationSamples(files, feeds, { limit: source.limit, quality });
+    const count = Math.min(files.length, source.limit ?? Infinity);
+    description = `images from ${source.imageDir} (${feeds.description})`;
     notes = [...feeds.notes];
-    options.onTotal?.(files.length);
+    options.onTotal?.(count);
   }
   const collected = await collectActivationStats(model, tensors, samples, options);
-  return { ...collected, source: description, notes };
+  const dataQuality = quality?.summary();
+  if (dataQuality) description = `${collected.samples} ${description}${dataQuality.images.skipped > 0 ? `; ${describeDataQuality(dataQuality)}` : ''}`;
+  return { ...collected, source: description, notes, ...(dataQuality ? { dataQuality } : {}) };
+}
+
+/** The images of a calibration folder, or of a dataset file (a data.yaml's train split, a COCO JSON's images). */
+async function calibrationImages(path: string): Promise<string[]> {
+  if (!/\.(ya?ml|json)$/i.test(path)) return listCalibrationImages(path);
+  return (await openDataset(path, { split: 'train' })).imagePaths;
 }
 
 /** Per-tensor ranges from calibration statistics with one method. */

@@ -1,6 +1,7 @@
 import type { SessionConfig } from '../../bench/session.js';
 import { opsetVersion } from '../../onnx/graph.js';
 import type { LoadedModel, NodeProto } from '../../onnx/types.js';
+import type { DataQualityOptions, DataQualitySummary } from '../../util/data-quality.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { silentProgress, type Progress } from '../../util/progress.js';
 import { calibrate, rangesFromStats, type CalibrationData, type CalibrationSource, type FeedBuilder } from '../calibrate/index.js';
@@ -51,7 +52,7 @@ export interface StaticQuantizeOptions {
 }
 
 export interface StaticDetails {
-  calibration: { method: CalibrationMethod; percentile?: number; samples: number; seconds: number; source: string };
+  calibration: { method: CalibrationMethod; percentile?: number; samples: number; seconds: number; source: string; dataQuality?: DataQualitySummary };
   activationType: QuantType;
   ops: string[];
   /** Activation tensors with a Q→DQ pair. */
@@ -228,6 +229,7 @@ export async function quantizeStatic(input: LoadedModel, options: StaticQuantize
         samples: data.samples,
         seconds: data.seconds,
         source: data.source,
+        ...(data.dataQuality ? { dataQuality: data.dataQuality } : {}),
       },
       activationType: settings.activationType,
       ops: Object.keys(quantized),
@@ -262,9 +264,16 @@ function asString(value: unknown, key: string): string | undefined {
   return value;
 }
 
+/** `maxBad` (share 0..1) and `strict` for the calibration images; each skipped image is warned about on `progress`. */
+function calibrationQuality(options: QuantizeModeOptions): DataQualityOptions {
+  const maxBad = options.maxBad;
+  if (maxBad !== undefined && !(typeof maxBad === 'number' && maxBad >= 0 && maxBad <= 1)) throw new EdgeoptError('maxBad must be a share from 0 to 1');
+  return { maxBad: maxBad as number | undefined, strict: options.strict === true, onWarning: (line) => options.progress?.warn(line) };
+}
+
 /**
  * `modes.static`: maps the generic mode options (CLI flags) onto {@link quantizeStatic}. Reads `calib` (image folder),
- * `calibLimit`, `calibFeeds` (a FeedBuilder: how an image becomes the feeds), `calibrationData`, `method`, `percentile`, `activationType`, `ops`, `excludeHead`, `skipStem`, plus the
+ * `calibLimit`, `calibFeeds` (a FeedBuilder: how an image becomes the feeds), `maxBad`, `strict`, `calibrationData`, `method`, `percentile`, `activationType`, `ops`, `excludeHead`, `skipStem`, plus the
  * shared `perChannel`, `exclude`, `opTypes`, `weightType`, `progress`.
  */
 export async function staticMode(model: LoadedModel, options: QuantizeModeOptions): Promise<StaticQuantizeResult> {
@@ -274,7 +283,7 @@ export async function staticMode(model: LoadedModel, options: QuantizeModeOption
     throw new EdgeoptError('calibLimit must be a positive integer');
   }
   return quantizeStatic(model, {
-    calibration: calib ? { imageDir: calib, limit: limit as number | undefined, feeds: options.calibFeeds as FeedBuilder | undefined } : undefined,
+    calibration: calib ? { imageDir: calib, limit: limit as number | undefined, feeds: options.calibFeeds as FeedBuilder | undefined, quality: calibrationQuality(options) } : undefined,
     calibrationData: options.calibrationData as CalibrationData | undefined,
     method: options.method as CalibrationMethod | undefined,
     percentile: options.percentile as number | undefined,
