@@ -40,7 +40,7 @@ describe.skipIf(!hasAssets)('calibration folders with unreadable images', () => 
     const out = join(dir, 'int8.onnx');
     const refused = await runCli(['quantize', model, '--mode', 'static', '--calib', images, '-o', out]);
     expect(refused.status).toBe(1);
-    expect(refused.stderr.split('\n').filter((l) => l.startsWith('edgeopt: warning: '))).toHaveLength(3);
+    expect(refused.stderr.split('\n').filter((l) => l.startsWith('edgeopt: warning: ') && l.endsWith('image skipped'))).toHaveLength(3);
     expect(refused.stderr).toMatch(/edgeopt: error: calibration images .*: 3 of 8 \(37\.5%\) of the images are unusable \(3 corrupt\), more than --max-bad 5%/);
     expect(readdirSync(dir)).not.toContain('int8.onnx');
     const strict = await runCli(['quantize', model, '--mode', 'static', '--calib', images, '--strict', '-o', out]);
@@ -48,7 +48,7 @@ describe.skipIf(!hasAssets)('calibration folders with unreadable images', () => 
     expect(strict.stderr).toMatch(new RegExp(`edgeopt: error: ${broken[0]}: not a readable image .*\\(--strict stops at the first bad item\\)`));
     const allowed = await runCli(['quantize', model, '--mode', 'static', '--calib', images, '--max-bad', '40', '--json', '-o', out]);
     expect(allowed.status).toBe(0);
-    expect(allowed.stderr.split('\n').filter((l) => l.startsWith('edgeopt: warning: '))).toHaveLength(3);
+    expect(allowed.stderr.split('\n').filter((l) => l.startsWith('edgeopt: warning: ') && l.endsWith('image skipped'))).toHaveLength(3);
     const report = JSON.parse(allowed.stdout).report;
     expect(report.static.calibration.samples).toBe(5);
     expect(report.static.calibration.dataQuality.images).toMatchObject({ total: 8, skipped: 3 });
