@@ -8,5 +8,8 @@ export default defineConfig({
     // Benchmarks and onnxruntime sessions are CPU-bound: running test files in parallel on a
     // 2-core machine only makes each slower and noisier.
     fileParallelism: false,
+    // A temporary $EDGEOPT_HOME (commands record into its results.db, never the developer's own), and a
+    // throwaway PostgreSQL cluster for the store and fleet tests.
+    globalSetup: ['test/global-setup.ts'],
   },
 });

@@ -14,8 +14,9 @@ import { EdgeoptError, describeError } from '../../util/errors.js';
 import { assertReadableFile } from '../../util/fs.js';
 import { stderrProgress, type Progress } from '../../util/progress.js';
 import { action, parseNumberOption } from '../action.js';
+import { addStoreOptions, recordRun, type StoreFlags } from '../store.js';
 
-interface BenchFlags {
+interface BenchFlags extends StoreFlags {
   scenario: string;
   runs: number;
   warmup: number;
@@ -79,7 +80,7 @@ export function benchRunsJson(rows: readonly BenchRow[]) {
 }
 
 export function registerBench(program: Command): void {
-  program
+  const command = program
     .command('bench')
     .description('benchmark ONNX models in isolated child processes (controlled 1-thread, practical all-core, thread sweep)')
     .argument('<models...>', 'ONNX model files')
@@ -93,7 +94,8 @@ export function registerBench(program: Command): void {
     .option('--timeout-s <s>', 'time limit per child process, seconds', parseNumberOption('--timeout-s', 0.001, 86_400), 600)
     .option('--macs <n>', 'multiply-accumulates per inference for GMAC/s (default: from the analyzer)', parseNumberOption('--macs', 1, 1e18))
     .option('--providers <list>', 'execution providers to try in order, falling back explicitly (e.g. cuda,cpu)', parseProviders, ['cpu'])
-    .option('--json', 'print one JSON object { runs: [...] } instead of the table')
+    .option('--json', 'print one JSON object { runs: [...] } instead of the table');
+  addStoreOptions(command)
     .action(
       action(async (models: string[], flags: BenchFlags) => {
         const scenarios = parseScenarios(flags.scenario);
@@ -134,6 +136,12 @@ export function registerBench(program: Command): void {
         }
         for (const line of fallbacks) process.stderr.write(`edgeopt: warning: ${line}\n`);
         process.stdout.write(flags.json ? `${JSON.stringify(benchRunsJson(rows), null, 2)}\n` : formatBenchTable(rows));
+        await recordRun(flags, async (device) => {
+          const { benchRun, hashFiles } = await import('../../store/capture.js');
+          const { TOOL_VERSION } = await import('../../pipeline/run.js');
+          const settings = { scenarios, runs: flags.runs, warmup: flags.warmup, rounds: flags.rounds, maxRuns: flags.maxRuns, shape, image: flags.image, providers: flags.providers, timeoutS: flags.timeoutS };
+          return benchRun(results, await hashFiles(models), settings, device, TOOL_VERSION);
+        }, progress);
         return results.some((r) => r.error) ? 1 : 0;
       }),
     );

@@ -4,8 +4,9 @@ import { evaluateModel, type EvalResult } from '../../eval/evaluate.js';
 import { describeDataQuality, parseMaxBad } from '../../util/data-quality.js';
 import { stderrProgress } from '../../util/progress.js';
 import { action, parseNumberOption } from '../action.js';
+import { addStoreOptions, recordRun, type StoreFlags } from '../store.js';
 
-interface EvalFlags {
+interface EvalFlags extends StoreFlags {
   data: string;
   images?: string;
   maxBad?: number;
@@ -57,7 +58,7 @@ function formatResult(r: EvalResult, showPerClass: boolean): string {
 }
 
 export function registerEval(program: Command): void {
-  program
+  const command = program
     .command('eval')
     .description('measure COCO-style mAP of a YOLO ONNX model on a dataset: YOLO folder, Ultralytics data.yaml, COCO JSON or Pascal VOC')
     .argument('<model>', 'ONNX model (YOLOv5 [1,N,5+nc] or Ultralytics [1,4+nc,N] output)')
@@ -73,7 +74,8 @@ export function registerEval(program: Command): void {
     .option('--max-images <n>', 'evaluate only the first N images', parseNumberOption('--max-images', 1, 1e9, true))
     .option('--classes <file>', 'class names, one per line (default: the model metadata)')
     .option('--per-class', 'print AP per class')
-    .option('--json', 'print one JSON object')
+    .option('--json', 'print one JSON object');
+  addStoreOptions(command, 'the accuracy')
     .action(
       action(async (model: string, flags: EvalFlags) => {
         const progress = stderrProgress({ quiet: flags.json });
@@ -97,6 +99,12 @@ export function registerEval(program: Command): void {
           onProgress: (done, total) => progress.tick('images', done, total),
         });
         process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatResult(result, flags.perClass ?? false));
+        await recordRun(flags, async (device) => {
+          const { evalRun, sha256File } = await import('../../store/capture.js');
+          const { TOOL_VERSION } = await import('../../pipeline/run.js');
+          const sha = await sha256File(model).catch(() => undefined);
+          return evalRun(model, sha, result, { data: flags.data, conf: flags.conf, iou: flags.iou, imgsz: flags.imgsz, maxImages: flags.maxImages, reference: flags.reference }, device, TOOL_VERSION);
+        }, progress);
       }),
     );
 }

@@ -5,6 +5,7 @@ import { registerConvert } from './convert.js';
 import { registerDemo } from './demo.js';
 import { registerDetect } from './detect.js';
 import { registerEval } from './eval.js';
+import { registerHistory } from './history.js';
 import { registerInspect } from './inspect.js';
 import { registerOptimize } from './optimize.js';
 import { registerQuantize } from './quantize.js';
@@ -26,4 +27,5 @@ export const commands: Array<(program: Command) => void> = [
   registerReport,
   registerDemo,
   registerOptimize,
+  registerHistory,
 ];

@@ -8,8 +8,9 @@ import { parseMaxBad } from '../../util/data-quality.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { stderrProgress } from '../../util/progress.js';
 import { action, parseNumberOption } from '../action.js';
+import { addStoreOptions, recordRun, type StoreFlags } from '../store.js';
 
-interface RunFlags {
+interface RunFlags extends StoreFlags {
   model?: string;
   output: string;
   runs: number;
@@ -31,7 +32,7 @@ interface RunFlags {
 }
 
 export function registerRun(program: Command): void {
-  program
+  const command = program
     .command('run')
     .description('the whole loop: prepare the model, build FP32/FP16/dynamic INT8/static INT8 variants, evaluate, benchmark, profile, select, and write results.json + report.md')
     .option('-m, --model <model>', "a .onnx or .pt file, 'default' (built-in synthetic YOLOv5n), or yolov5n|yolov5nu|yolov8n (official file from the cache); default: the shared YOLOv5nu when present, else the built-in model")
@@ -53,7 +54,8 @@ export function registerRun(program: Command): void {
     .option('--providers <list>', 'execution providers to try in order, falling back explicitly (e.g. cuda,cpu)', parseProviders, ['cpu'])
     .option('--demo', 'start the browser demo on the results when done')
     .option('--port <port>', 'demo port', parseNumberOption('--port', 1, 65535, true), 8080)
-    .option('-q, --quiet', 'no progress on stderr')
+    .option('-q, --quiet', 'no progress on stderr');
+  addStoreOptions(command, 'the run')
     .action(
       action(async (flags: RunFlags) => {
         const scenarios: ScenarioName[] = parseScenarios(flags.scenario);
@@ -93,6 +95,10 @@ export function registerRun(program: Command): void {
             signal: controller.signal,
           });
           process.stdout.write(summarize(results, outDir));
+          await recordRun(flags, async (device) => {
+            const { pipelineRun, hashFiles } = await import('../../store/capture.js');
+            return pipelineRun(results, outDir, await hashFiles(results.variants.map((v) => join(outDir, v.path))), device);
+          }, progress);
           if (flags.demo) {
             const { startDemoFromRun } = await import('../../demo/from-run.js');
             await startDemoFromRun(outDir, { port: flags.port });
