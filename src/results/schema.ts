@@ -24,6 +24,10 @@ export interface RunResults {
   selection?: SelectionResult;
   /** Bad images and labels skipped in the evaluation and calibration data (each was warned about by name). */
   dataQuality?: { eval?: DataQualitySummary; calibration?: DataQualitySummary };
+  /** The model contract the run used (how images were fed and outputs read), and where each field came from. */
+  contract?: ContractRecord;
+  /** Whether the FP32 model's decoded output made sense on the first labelled images; accuracy is reported only if it did. */
+  accuracyCheck?: AccuracyCheck;
   /** Browser benchmarks posted by `edgeopt demo` from other devices. */
   devices?: DeviceReport[];
   errors: Array<{ step: string; variant?: string; message: string }>;
@@ -69,10 +73,55 @@ export interface VariantResult {
   };
   profile?: { scenario: string; totalMs: number; opTypes: Array<{ opType: string; ms: number; share: number; count: number }> };
   accuracy?: { images: number; map50: number; map50_95: number; precision: number; recall: number };
-  fidelity?: { cosine: number; maxAbsDiff: number; detectionAgreement?: number };
+  /**
+   * 'measured', or why accuracy is absent: 'not measured: contract mismatch' (the FP32 check failed: any number
+   * would be wrong), 'not measured: no decoder', 'not measured: no labelled data', 'not measured: failed'.
+   */
+  accuracyStatus?: AccuracyStatus;
+  /**
+   * Output fidelity vs FP32 on real images. `cosine` and `maxAbsDiff` are the worst over the outputs (for a
+   * one-output model, that output's); `detectionAgreement` is the share of FP32's detections this variant also
+   * finds (recall), `detectionF1` the F1 of its detections against FP32's, both at IoU 0.5 and conf 0.25.
+   */
+  fidelity?: {
+    cosine: number;
+    maxAbsDiff: number;
+    detectionAgreement?: number;
+    images?: number;
+    sqnrDb?: number | null;
+    detectionF1?: number;
+    outputs?: Array<{ name: string; cosine: number; sqnrDb: number | null; maxAbsDiff: number; note?: string }>;
+  };
   /** Achieved GMAC/s in the controlled scenario and whether it is physically plausible. */
   plausibility?: { gmacPerS: number; plausible: boolean; note?: string };
   errors: string[];
+}
+
+export type AccuracyStatus =
+  | 'measured'
+  | 'not measured: contract mismatch'
+  | 'not measured: no decoder'
+  | 'not measured: no labelled data'
+  | 'not measured: failed';
+
+export interface ContractRecord {
+  /** The contract as flags (`--preprocess … --decoder …`): paste them to reproduce. */
+  summary: string;
+  decoder?: string;
+  /** Why there is no decoder, and which flag settles it. */
+  decoderProblem?: string;
+  /** field → where it came from, in words. */
+  sources: Record<string, string>;
+  assumptions: string[];
+}
+
+export interface AccuracyCheck {
+  fits: boolean;
+  /** The failed check, in words, and the flags to try. */
+  reason?: string;
+  suggestion?: string;
+  images: number;
+  map50?: number;
 }
 
 export interface VariantAnalysis {
@@ -98,6 +147,11 @@ export interface SelectionConstraints {
   maxSizeMb?: number;
   /** Largest accepted mAP50-95 drop vs FP32, in points (0.5 = half a point). */
   maxMapDrop?: number;
+  /**
+   * Smallest accepted fidelity vs FP32: detection F1 when a decoder fits, else the worst output cosine. Used
+   * instead of mAP when accuracy was not measured, and as a second check when it was.
+   */
+  minFidelity?: number;
 }
 
 export interface DeviceReport {

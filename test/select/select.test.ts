@@ -54,4 +54,26 @@ describe('selectVariant', () => {
     expect(strict.chosen).toBe('fp32');
     expect(strict.reasons.find((x) => x.variant === 'int8-static-full')!.text).toContain('accuracy not measured');
   });
+
+  it('chooses by fidelity vs FP32 when accuracy is a contract mismatch, says so, and never uses the mismatched mAP', () => {
+    const fast = { ...variant('int8-static-full', 20, 3.1, 0.0), fidelity: { cosine: 0.97, maxAbsDiff: 3, detectionF1: 0.62 } };
+    const good = { ...variant('int8-static-conv', 30, 3.4, 0.0), fidelity: { cosine: 0.999, maxAbsDiff: 0.4, detectionF1: 0.94 } };
+    const r = { ...results([variant('fp32', 48, 10.8, 0.0), fast, good]), accuracyCheck: { fits: false, reason: 'mAP50 is 0.2 on the first 16 labelled image(s)', images: 16 } };
+    const s = selectVariant(r);
+    expect(s.chosen).toBe('int8-static-conv');
+    expect(s.reasons.find((x) => x.variant === 'int8-static-full')!.text).toMatch(/detection F1 0\.620 is below 0\.9/);
+    expect(s.summary).toMatch(/contract mismatch: mAP50 is 0\.2 .*rests on fidelity vs FP32 \(detection F1 ≥ 0\.9\)/);
+    expect(s.summary).not.toMatch(/mAP50-95/);
+    // Without a decoder, the worst output cosine is the measure; --min-fidelity sets the floor.
+    const noDecoder = { ...results([variant('fp32', 48, 10.8), { ...variant('fp16', 40, 5.4), fidelity: { cosine: 0.9995, maxAbsDiff: 0.01 } }]) };
+    expect(selectVariant(noDecoder).chosen).toBe('fp16');
+    expect(selectVariant(noDecoder, { minFidelity: 0.9999 }).chosen).toBe('fp32');
+  });
+
+  it('uses --min-fidelity as a second check when accuracy was measured', () => {
+    const v = { ...variant('int8-static-full', 25, 3.1, 0.375), fidelity: { cosine: 0.99, maxAbsDiff: 1, detectionF1: 0.8 } };
+    const r = results([variant('fp32', 48, 10.8, 0.38), v]);
+    expect(selectVariant(r).chosen).toBe('int8-static-full');
+    expect(selectVariant(r, { minFidelity: 0.85 }).chosen).toBe('fp32');
+  });
 });

@@ -12,12 +12,13 @@ export function registerSelect(program: Command): void {
     .option('--max-latency-ms <ms>', 'largest acceptable median latency', parseNumberOption('--max-latency-ms', 0.001, 1e7))
     .option('--max-size-mb <mb>', 'largest acceptable model file size', parseNumberOption('--max-size-mb', 0.001, 1e6))
     .option('--max-map-drop <points>', 'largest acceptable mAP50-95 drop vs FP32, in points (default 1 when accuracy was measured)', parseNumberOption('--max-map-drop', 0, 100))
+    .option('--min-fidelity <x>', 'smallest acceptable fidelity vs FP32: detection F1 when a decoder fits, else the worst output cosine (default without accuracy: F1 0.9 / cosine 0.99; with accuracy: a second check only when given)', parseNumberOption('--min-fidelity', 0, 1))
     .addOption(new Option('--scenario <name>', 'which latency to optimise').choices(['controlled', 'practical']).default('controlled'))
     .option('--json', 'print the selection as JSON')
     .action(
-      action(async (path: string, opts: { maxLatencyMs?: number; maxSizeMb?: number; maxMapDrop?: number; scenario: SelectScenario; json?: boolean }) => {
+      action(async (path: string, opts: { maxLatencyMs?: number; maxSizeMb?: number; maxMapDrop?: number; minFidelity?: number; scenario: SelectScenario; json?: boolean }) => {
         const results = await readResults(path);
-        const selection = selectVariant(results, { maxLatencyMs: opts.maxLatencyMs, maxSizeMb: opts.maxSizeMb, maxMapDrop: opts.maxMapDrop }, opts.scenario);
+        const selection = selectVariant(results, { maxLatencyMs: opts.maxLatencyMs, maxSizeMb: opts.maxSizeMb, maxMapDrop: opts.maxMapDrop, minFidelity: opts.minFidelity }, opts.scenario);
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(selection, null, 2)}\n`);
         } else {
