@@ -75,5 +75,6 @@ export { VARIANT_PLANS, type VariantPlan } from './pipeline/variants.js';
 export { quantizeMixedPrecisionFile } from './pipeline/mixed-precision.js';
 // Results store (SQLite / PostgreSQL) and history
 export * from './store/index.js';
+export * from './fleet/index.js';
 export { startDemoServer, type DemoServer, type DemoServerOptions } from './demo/server.js';
 export { serveDemo } from './demo/serve.js';

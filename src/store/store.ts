@@ -37,14 +37,14 @@ export class ResultsStore {
     readonly location: StoreLocation,
   ) {}
 
-  static async open(location: StoreLocation): Promise<ResultsStore> {
+  static async open(location: StoreLocation, options: { poolSize?: number } = {}): Promise<ResultsStore> {
     let db: SqlDatabase;
     if (location.kind === 'sqlite') {
       const { openSqlite } = await import('./sqlite.js');
       db = await openSqlite(location.path);
     } else {
       const { openPostgres } = await import('./postgres.js');
-      db = await openPostgres(location);
+      db = await openPostgres(location, { max: options.poolSize });
     }
     try {
       await migrate(db);

@@ -5,6 +5,8 @@ import { registerConvert } from './convert.js';
 import { registerDemo } from './demo.js';
 import { registerDetect } from './detect.js';
 import { registerEval } from './eval.js';
+import { registerAgent } from './agent.js';
+import { registerFleet } from './fleet.js';
 import { registerHistory } from './history.js';
 import { registerInspect } from './inspect.js';
 import { registerOptimize } from './optimize.js';
@@ -28,4 +30,6 @@ export const commands: Array<(program: Command) => void> = [
   registerDemo,
   registerOptimize,
   registerHistory,
+  registerFleet,
+  registerAgent,
 ];

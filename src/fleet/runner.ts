@@ -1,0 +1,68 @@
+import { benchmarkModels } from '../bench/benchmark.js';
+import { describeError } from '../util/errors.js';
+import type { RunnerReply, RunnerRequest, RunnerResult } from './runner-protocol.js';
+
+/**
+ * The job runner: a fresh process per job, started by the agent in its own process group so that a
+ * job past its time limit is killed whole (this process and the benchmark harness's measurement
+ * children with it). Measurements go through the existing isolated harness (benchmarkModels: a
+ * fresh child per run set) and evaluateModel, exactly as `edgeopt bench` and `edgeopt eval` do.
+ */
+async function probeProviders(): Promise<string[]> {
+  const ort = await import('onnxruntime-node');
+  const { openSession } = await import('../bench/session.js');
+  const { probeModelBytes } = await import('./probe-model.js');
+  const bytes = probeModelBytes();
+  const loaded: string[] = [];
+  for (const { name } of ort.listSupportedBackends()) {
+    try {
+      const opened = await openSession(bytes, { providers: [name] });
+      if (opened.provider === name) loaded.push(name);
+      await opened.session.release();
+    } catch {
+      // does not load here
+    }
+  }
+  return loaded;
+}
+
+async function handle(request: RunnerRequest): Promise<RunnerResult> {
+  if (request.kind === 'probe') return { kind: 'probe', providers: await probeProviders() };
+  if (request.kind === 'bench') {
+    const { job } = request;
+    const results = await benchmarkModels([request.modelPath], {
+      scenarios: job.scenarios,
+      runs: job.runs,
+      warmup: job.warmup,
+      rounds: job.rounds,
+      maxRuns: job.maxRuns,
+      providers: job.providers,
+      timeoutMs: job.timeoutS * 1000,
+    });
+    return { kind: 'bench', results: results.map(({ timingsMs: _timings, ...rest }) => rest) };
+  }
+  const { evaluateModel } = await import('../eval/evaluate.js');
+  const r = await evaluateModel(request.modelPath, request.dataDir, { maxImages: request.job.maxImages, reference: request.referencePath });
+  return {
+    kind: 'eval',
+    result: {
+      dataset: r.dataset,
+      images: r.images,
+      map50: r.map50,
+      map50_95: r.map50_95,
+      precision: r.precision,
+      recall: r.recall,
+      ...(r.fidelity ? { fidelity: { cosine: r.fidelity.cosine, maxAbsDiff: r.fidelity.maxAbsDiff, detectionAgreement: r.fidelity.detectionAgreement } } : {}),
+    },
+  };
+}
+
+// The agent gone (killed, even by SIGKILL) means nobody will read the result: stop measuring at once,
+// so an orphaned job never runs beside the next one on this host.
+process.on('disconnect', () => process.exit(130));
+process.once('message', (message) => {
+  handle(message as RunnerRequest)
+    .then((result): RunnerReply => ({ ok: true, result }))
+    .catch((err: unknown): RunnerReply => ({ ok: false, error: describeError(err) }))
+    .then((reply) => process.send?.(reply, () => process.exit(0)));
+});
