@@ -4,3 +4,4 @@ export { openQueue, ensureQueue, type QueueOptions } from './queue.js';
 export { submitJobs, type SubmitOptions, type Submission, type SubmittedVariant } from './submit.js';
 export { runAgent, type AgentOptions, type AgentSummary, type JobTiming } from './agent.js';
 export { fleetStatus, formatFleetStatus, JOB_STATES, type FleetStatus, type DeviceStatus, type AgentStatus, type JobState, type StateCounts } from './status.js';
+export { buildFleetReport, renderFleetReport, writeFleetReport, type FleetReport, type SubmissionInfo } from './report.js';

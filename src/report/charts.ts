@@ -162,6 +162,29 @@ function paretoChart(variants: VariantResult[]): Spec | undefined {
   } as Spec;
 }
 
+/** Median latency of every variant on every device that reported (fleet agents and browsers). */
+function devicesChart(results: RunResults): Spec | undefined {
+  const rows = (results.devices ?? []).flatMap((d) =>
+    d.results
+      .filter((r) => !r.scenario || r.scenario === 'controlled' || d.device.kind === 'browser')
+      .map((r) => ({ device: `${d.device.name ?? d.device.userAgent?.slice(0, 30) ?? '?'}${r.scenario ? '' : ` (${r.backend}, ${r.threads} thr)`}`, variant: r.variant, p50: r.p50Ms })),
+  );
+  if (rows.length === 0) return undefined;
+  return {
+    ...base,
+    title: 'Median latency per variant and device (ms, lower is better)',
+    data: { values: rows },
+    width: 420,
+    mark: 'bar',
+    encoding: {
+      y: { field: 'variant', type: 'nominal', sort: null, title: null },
+      yOffset: { field: 'device', type: 'nominal' },
+      x: { field: 'p50', type: 'quantitative', title: 'ms' },
+      color: { field: 'device', type: 'nominal', title: 'device' },
+    },
+  } as Spec;
+}
+
 /** All charts the report references; charts without data (e.g. no sweep) are left out. */
 export async function renderCharts(results: RunResults): Promise<Chart[]> {
   const specs: Array<[string, string, Spec | undefined]> = [
@@ -170,6 +193,7 @@ export async function renderCharts(results: RunResults): Promise<Chart[]> {
     ['ops.svg', 'Per-operator time', opsChart(results.variants)],
     ['threads.svg', 'Thread scaling', threadsChart(results.variants)],
     ['pareto.svg', 'Size, latency and accuracy', paretoChart(results.variants)],
+    ['devices.svg', 'Latency per device', devicesChart(results)],
   ];
   const charts: Chart[] = [];
   for (const [file, title, spec] of specs) if (spec) charts.push({ file, title, svg: await render(spec) });

@@ -156,12 +156,13 @@ export function renderReport(results: RunResults, charts: Chart[]): string {
     for (const r of results.selection.reasons) out.push(`- ${r.accepted && r.variant === results.selection.chosen ? '**chosen** ' : ''}${r.text}`);
   }
   if (results.devices?.length) {
-    out.push('\n## Devices that reported from the browser demo\n');
+    out.push('\n## Devices that reported\n');
     out.push(markdownTable(
       ['device', 'cores', 'variant', 'backend', 'threads', 'p50 ms'],
-      results.devices.flatMap((d) => d.results.map((r) => [d.device.userAgent.slice(0, 60), d.device.hardwareConcurrency ?? '–', r.variant, r.backend, r.threads, f1(r.p50Ms)])),
+      results.devices.flatMap((d) => d.results.map((r) => [(d.device.name ?? d.device.userAgent ?? '?').slice(0, 60), d.device.hardwareConcurrency ?? '–', r.variant, r.backend, r.threads, f1(r.p50Ms)])),
       [false, true, false, false, true, true],
     ));
+    out.push(chart('devices.svg'));
   }
 
   out.push('\n## Provenance\n');

@@ -154,8 +154,38 @@ export interface SelectionConstraints {
   minFidelity?: number;
 }
 
+/**
+ * A device's measurements: a browser that reported from the demo, or (in `edgeopt fleet report`) a
+ * fleet device. The fleet fields are optional additions, so schemaVersion stays 1.
+ */
 export interface DeviceReport {
   receivedAt: string;
-  device: { userAgent: string; hardwareConcurrency?: number; platform?: string };
-  results: Array<{ variant: string; backend: string; threads: number; runs: number; p50Ms: number; meanMs?: number; p95Ms?: number }>;
+  device: {
+    /** Browsers: the user agent. */
+    userAgent?: string;
+    hardwareConcurrency?: number;
+    platform?: string;
+    /** The device's name in the results store. */
+    name?: string;
+    kind?: 'machine' | 'browser';
+    /** Fleet devices: where they measured (memory and the providers that load included). */
+    provenance?: MachineProvenance & { memoryBytes?: number; providers?: string[] };
+  };
+  results: Array<{
+    variant: string;
+    /** The browser backend (wasm, webgpu) or the execution provider that ran (cpu, …). */
+    backend: string;
+    threads: number;
+    runs: number;
+    p50Ms: number;
+    meanMs?: number;
+    p95Ms?: number;
+    /** Fleet devices: the scenario and the 95% CI of the median. */
+    scenario?: string;
+    medianCi95?: [number, number];
+  }>;
+  /** Fleet devices with --eval: accuracy measured on the device. */
+  accuracy?: Array<{ variant: string; dataset: string; images: number; map50: number; map50_95: number; precision: number; recall: number }>;
+  /** Fleet devices: the selection made from this device's own numbers. */
+  selection?: SelectionResult;
 }

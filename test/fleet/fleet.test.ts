@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { RunResults } from '../../src/results/schema.js';
 import { resolveStoreLocation } from '../../src/store/location.js';
 import { ResultsStore } from '../../src/store/store.js';
 import { tempDir, writeTinyModel } from '../bench/tiny-model.js';
@@ -109,13 +110,31 @@ describe('edgeopt fleet', () => {
     const text = await runCli(['fleet', 'status', '--store', url]);
     expect(text.stdout).toMatch(/^devices\n\s+device\s+kind\s+last seen/);
 
+    // The cross-device report: every variant on the device that ran it, the failure named, results.json readable.
+    const out = join(dir.path, 'report');
+    const report = await runCli(['fleet', 'report', '--store', url, '--submission', submissionId.slice(0, 8), '-o', out]);
+    expect(report.status, report.stderr).toBe(2); // partial: the corrupt model's job failed
+    expect(report.stdout).toMatch(/^submission [0-9a-f-]{36}: tiny_a, 2\/3 jobs done\non dev-[ab]: /);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResults;
+    expect(results.schemaVersion).toBe(1);
+    expect(results.variants.map((v) => v.name)).toEqual(['tiny_a', 'tiny_b', 'corrupt']);
+    expect(results.variants[2]!.errors[0]).toMatch(/^dev-[ab]: controlled\/1: /);
+    const measured = results.devices!.flatMap((d) => d.results.map((r) => `${d.device.name}:${r.variant}:${r.scenario}`));
+    expect(measured).toHaveLength(2);
+    expect(results.devices![0]!.device.provenance!.providers).toContain('cpu');
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toMatch(/## Latency per variant and device: controlled/);
+    expect(md).toMatch(/\| tiny_a \| 0\.00 \|/);
+    expect(md).toMatch(/## Failed jobs\n\n- bench corrupt on dev-[ab]: controlled\/1: /);
+    expect(existsSync(join(out, 'devices.svg'))).toBe(true);
+
     // SIGTERM: an idle agent stops at once, cleanly.
     const live = agents.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
     for (const p of live) p.child.kill('SIGTERM');
     for (const p of live) expect((await p.exited).code).toBe(0);
     for (const p of agents) expect(p.output()).not.toContain(password);
-    for (const out of [submit, slow, status, text]) expect(out.stdout + out.stderr).not.toContain(password);
-  });
+    for (const out of [submit, slow, status, text, report]) expect(out.stdout + out.stderr).not.toContain(password);
+  }, 400_000);
 
   it('refuses an SQLite store with one sentence', async () => {
     const r = await runCli(['fleet', 'status', '--store', join(dir.path, 'local.db')]);

@@ -129,4 +129,34 @@ export function registerFleet(program: Command): void {
         }
       }),
     );
+
+  fleet
+    .command('report')
+    .description('the cross-device report of a submission: variant × device latency, selection per device, charts, results.json with devices')
+    .option('--store <url>', `${STORE_FLAG_HELP}; must be PostgreSQL`)
+    .option('--submission <id>', 'the submission (id or prefix; default: the latest)')
+    .requiredOption('-o, --output <dir>', 'output directory')
+    .option('--json', 'print the report as JSON (results.json) instead of the summary')
+    .action(
+      action(async (flags: { store?: string; submission?: string; output: string; json?: boolean }) => {
+        const { writeFleetReport } = await import('../../fleet/report.js');
+        const { resolve, join } = await import('node:path');
+        const store = await openFleetStore(flags.store, 'fleet report');
+        try {
+          const dir = resolve(flags.output);
+          const report = await writeFleetReport(store, dir, flags.submission);
+          if (flags.json) {
+            process.stdout.write(`${JSON.stringify(report.results, null, 2)}\n`);
+            return 0;
+          }
+          const done = report.jobs.filter((j) => j.state === 'done').length;
+          process.stdout.write(`submission ${report.submission.id}: ${report.submission.modelName}, ${done}/${report.jobs.length} jobs done\n`);
+          for (const line of report.selections) process.stdout.write(`${line}\n`);
+          process.stdout.write(`wrote ${report.files.map((f) => join(dir, f)).join(', ')}\n`);
+          return report.results.status === 'complete' ? 0 : 2;
+        } finally {
+          await store.close();
+        }
+      }),
+    );
 }
