@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
+import { contractFeeds, modelSignature, parseContractFlags, resolveContract } from '../../src/eval/contract/index.js';
 import { openSession } from '../../src/bench/session.js';
-import { decodeRgb, loadImageTensor } from '../../src/image/preprocess.js';
+import { decodeRgb, preprocessImage } from '../../src/image/preprocess.js';
 import { encodeModel } from '../../src/onnx/model-io.js';
 import type { LoadedModel, NodeProto } from '../../src/onnx/types.js';
 import type { FeedBuilder, FeedRecord } from '../../src/quantize/calibrate/index.js';
@@ -9,67 +9,28 @@ import { float16BitsToFloat32 } from '../../src/util/float16.js';
 import type { ZooModel } from './zoo.js';
 
 /**
- * The zoo models' preprocessing as their README states it — a local stand-in until model contracts land in src/.
- * It is written as a calibration FeedBuilder, the seam a contract plugs into.
+ * Calibration and comparison feeds for a zoo model, from its model contract (src/eval/contract): the `--preprocess`
+ * flags its README calls for where the file does not say enough, nothing otherwise. Written as a calibration
+ * FeedBuilder — the seam through which a contract feeds calibration.
  */
-interface ZooPreprocessing {
-  size: number;
-  resize: 'stretch' | 'letterbox';
-  bgr: boolean;
-  mean?: [number, number, number];
-  std?: [number, number, number];
-  /** PicoDet-XS with NMS inside also takes scale_factor = [size/orig_h, size/orig_w]. */
-  scaleFactor?: boolean;
-}
-
-const IMAGENET = { mean: [0.485, 0.456, 0.406] as [number, number, number], std: [0.229, 0.224, 0.225] as [number, number, number] };
-
-export const ZOO_PREPROCESSING: Record<ZooModel, ZooPreprocessing> = {
-  yolov10n_int8_640: { size: 640, resize: 'letterbox', bgr: false },
-  picodet_s_320: { size: 320, resize: 'stretch', bgr: false, ...IMAGENET },
-  picodet_xs_nms_320: { size: 320, resize: 'stretch', bgr: false, ...IMAGENET, scaleFactor: true },
-  yolofastestv2_352: { size: 352, resize: 'stretch', bgr: true },
-  yolofastestv2_merged_352: { size: 352, resize: 'stretch', bgr: true },
-  yolov5lite_e_320: { size: 320, resize: 'stretch', bgr: false },
+export const ZOO_PREPROCESS_FLAGS: Record<ZooModel, string | undefined> = {
+  yolov10n_int8_640: undefined,
+  picodet_s_320: undefined,
+  picodet_xs_nms_320: undefined,
+  yolofastestv2_352: 'resize=stretch,color=bgr',
+  yolofastestv2_merged_352: 'resize=stretch,color=bgr',
+  yolov5lite_e_320: 'resize=stretch',
 };
 
-async function stretch(file: string, size: number): Promise<{ pixels: Buffer; width: number; height: number }> {
-  const image = await decodeRgb(file);
-  const pixels = await sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .resize(size, size, { fit: 'fill', kernel: 'linear' })
-    .raw()
-    .toBuffer();
-  return { pixels, width: image.width, height: image.height };
-}
-
-/** Feed records for one zoo model, from image files. */
-export function zooFeeds(model: ZooModel, imageInput: string): FeedBuilder {
-  const p = ZOO_PREPROCESSING[model];
+export function zooFeeds(name: ZooModel, model: LoadedModel): FeedBuilder {
+  const resolved = resolveContract(modelSignature(model), parseContractFlags({ preprocess: ZOO_PREPROCESS_FLAGS[name] }));
+  if (resolved.feedProblem) throw new Error(`${name}: ${resolved.feedProblem}`);
+  const { contract } = resolved;
   return {
-    description: `${model} preprocessing from the zoo README`,
+    description: `${name} contract preprocessing`,
     notes: [],
-    async build(file): Promise<FeedRecord> {
-      const plane = p.size * p.size;
-      let data: Float32Array;
-      let orig: { width: number; height: number };
-      if (p.resize === 'letterbox') {
-        const t = await loadImageTensor(file, { width: p.size, height: p.size });
-        data = t.data;
-        orig = { width: t.srcWidth, height: t.srcHeight };
-      } else {
-        const { pixels, width, height } = await stretch(file, p.size);
-        orig = { width, height };
-        data = new Float32Array(3 * plane);
-        for (let i = 0; i < plane; i++) {
-          for (let c = 0; c < 3; c++) {
-            const value = pixels[i * 3 + (p.bgr ? 2 - c : c)]! / 255;
-            data[c * plane + i] = p.mean ? (value - p.mean[c]!) / p.std![c]! : value;
-          }
-        }
-      }
-      const record: FeedRecord = { [imageInput]: { type: 'float32', dims: [1, 3, p.size, p.size], data } };
-      if (p.scaleFactor) record.scale_factor = { type: 'float32', dims: [1, 2], data: Float32Array.of(p.size / orig.height, p.size / orig.width) };
-      return record;
+    async build(file) {
+      return contractFeeds(contract, await preprocessImage(await decodeRgb(file), contract.input));
     },
   };
 }

@@ -7,7 +7,7 @@ import { describeQuantization } from '../../src/analyze/quantized.js';
 import { loadModel, loadModelSync, saveModel } from '../../src/onnx/model-io.js';
 import { tensorToFloat32 } from '../../src/onnx/tensor.js';
 import type { LoadedModel } from '../../src/onnx/types.js';
-import { augmentWithOutputs, imageInput } from '../../src/quantize/calibrate/index.js';
+import { augmentWithOutputs } from '../../src/quantize/calibrate/index.js';
 import { dequantizeModel } from '../../src/quantize/dequantize/index.js';
 import { quantizeStatic } from '../../src/quantize/static/index.js';
 import { EdgeoptError } from '../../src/util/errors.js';
@@ -56,7 +56,7 @@ describe.skipIf(!hasZoo)('dequantize yolov10n_int8_640 (dynamic INT8, signed int
     expect(counts.Conv).toBe(83);
     expect(counts.ConvInteger ?? 0).toBe(0);
     expect(counts.DynamicQuantizeLinear ?? 0).toBe(0);
-    const bus = await zooFeeds('yolov10n_int8_640', imageInput(int8).name).build(asset('images', 'bus.jpg'));
+    const bus = await zooFeeds('yolov10n_int8_640', int8).build(asset('images', 'bus.jpg'));
     // The scores the top-300 selection chooses from, and the final detections (x1,y1,x2,y2,score,class).
     const tensors = comparedTensors(int8);
     const [a, b] = [await runFeeds(augmentWithOutputs(int8, tensors), bus), await runFeeds(augmentWithOutputs(fp32, tensors), bus)];
@@ -71,7 +71,7 @@ describe.skipIf(!hasZoo)('dequantize yolov10n_int8_640 (dynamic INT8, signed int
     // zoo README: bus 0.947, person 0.913 / 0.908 / 0.861 / 0.385.
     expect(original.map((d) => d.cls).sort()).toEqual([0, 0, 0, 0, 5]);
     expect(rebuilt.filter((d) => d.score > 0.5).map((d) => d.cls).sort()).toEqual([0, 0, 0, 5]);
-    const calibrated = await quantizeStatic(fp32, { calibration: { imageDir: asset('coco128', 'images'), limit: 4, feeds: zooFeeds('yolov10n_int8_640', 'images') } });
+    const calibrated = await quantizeStatic(fp32, { calibration: { imageDir: asset('coco128', 'images'), limit: 4, feeds: zooFeeds('yolov10n_int8_640', fp32) } });
     expect(calibrated.report.quantized.Conv).toBeGreaterThan(60);
     const requantized = await runFeeds(calibrated.model, bus);
     expect(requantized.output0!.data.every(Number.isFinite)).toBe(true);
@@ -101,7 +101,7 @@ describe.skipIf(!hasZoo)('dequantize QDQ and QOperator models made from a zoo mo
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'edgeopt-dequantize-'));
     fp32 = await loadModel(zooModel('yolov5lite_e_320'));
-    const feeds = zooFeeds('yolov5lite_e_320', 'images');
+    const feeds = zooFeeds('yolov5lite_e_320', fp32);
     qdq = (await quantizeStatic(fp32, { calibration: { imageDir: asset('coco128', 'images'), limit: 4, feeds } })).model;
     bus = await feeds.build(asset('images', 'bus.jpg'));
   }, 120_000);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeModel, encodeModel, loadModel } from '../../src/onnx/model-io.js';
 import type { LoadedModel } from '../../src/onnx/types.js';
-import { augmentWithOutputs, imageInput, type FeedRecord } from '../../src/quantize/calibrate/index.js';
+import { augmentWithOutputs, type FeedRecord } from '../../src/quantize/calibrate/index.js';
 import { quantizeDynamic } from '../../src/quantize/dynamic.js';
 import { convertToFloat16 } from '../../src/quantize/fp16.js';
 import { quantizeStatic } from '../../src/quantize/static/index.js';
@@ -38,7 +38,7 @@ describe.skipIf(!hasZoo)('every quantization mode on every zoo model', () => {
       let reference: Awaited<ReturnType<typeof runFeeds>>;
       beforeAll(async () => {
         fp32 = await loadModel(zooModel(name));
-        bus = await zooFeeds(name, imageInput(fp32).name).build(asset('images', 'bus.jpg'));
+        bus = await zooFeeds(name, fp32).build(asset('images', 'bus.jpg'));
         tensors = comparedTensors(fp32);
         reference = await runFeeds(augmentWithOutputs(fp32, tensors), bus);
       }, 60_000);
@@ -64,7 +64,7 @@ describe.skipIf(!hasZoo)('every quantization mode on every zoo model', () => {
       }, 60_000);
 
       it('static INT8 calibrated on 4 coco128 images', async () => {
-        const feeds = zooFeeds(name, imageInput(fp32).name);
+        const feeds = zooFeeds(name, fp32);
         const { model, report } = await quantizeStatic(fp32, { calibration: { imageDir: asset('coco128', 'images'), limit: 4, feeds } });
         expect(report.static.calibration.samples).toBe(4);
         expect(report.static.qdqPairs).toBeGreaterThan(20);

@@ -2,6 +2,7 @@ import { nodeReads } from '../../onnx/graph.js';
 import { valueInfoType } from '../../onnx/shape-rules/dims.js';
 import { DataType, type LoadedModel, type NodeProto, type ValueInfoProto } from '../../onnx/types.js';
 import { EdgeoptError } from '../../util/errors.js';
+import { float32ToFloat16Bits } from '../../util/float16.js';
 
 /**
  * What calibration feeds a model: one *complete* feed record per sample, a value for every model input. A model
@@ -11,12 +12,13 @@ import { EdgeoptError } from '../../util/errors.js';
  */
 
 /** Element types a feed can carry (what onnxruntime-node accepts from JS for model inputs). */
-export type FeedElementType = 'float32' | 'int64' | 'int32' | 'uint8' | 'int8' | 'bool';
+export type FeedElementType = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'int8' | 'bool';
 
+/** A plain tensor (Uint16Array holds float16 bits, Uint8Array bools): the same shape as the runtime's and the contract's. */
 export interface FeedTensor {
   type: FeedElementType;
   dims: number[];
-  data: Float32Array | BigInt64Array | Int32Array | Uint8Array | Int8Array;
+  data: Float32Array | Uint16Array | BigInt64Array | Int32Array | Uint8Array | Int8Array;
 }
 
 /** One calibration sample: input name → tensor, for every input of the model. */
@@ -42,6 +44,7 @@ export interface FeedInput {
 
 const FEED_TYPES: Partial<Record<number, FeedElementType>> = {
   [DataType.FLOAT]: 'float32',
+  [DataType.FLOAT16]: 'float16',
   [DataType.INT64]: 'int64',
   [DataType.INT32]: 'int32',
   [DataType.UINT8]: 'uint8',
@@ -123,6 +126,7 @@ function filled(input: FeedInput, value: number): FeedTensor {
     case 'int64': return { type: input.type, dims, data: new BigInt64Array(count).fill(BigInt(value)) };
     case 'int32': return { type: input.type, dims, data: new Int32Array(count).fill(value) };
     case 'int8': return { type: input.type, dims, data: new Int8Array(count).fill(value) };
+    case 'float16': return { type: input.type, dims, data: new Uint16Array(count).fill(float32ToFloat16Bits(value)) };
     case 'uint8':
     case 'bool': return { type: input.type, dims, data: new Uint8Array(count).fill(value) };
   }
