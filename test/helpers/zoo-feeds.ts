@@ -1,7 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { contractFeeds, modelSignature, parseContractFlags, resolveContract } from '../../src/eval/contract/index.js';
+import { contractFeedBuilder, modelSignature, parseContractFlags, resolveContract } from '../../src/eval/contract/index.js';
 import { openSession } from '../../src/bench/session.js';
-import { decodeRgb, preprocessImage } from '../../src/image/preprocess.js';
 import { encodeModel } from '../../src/onnx/model-io.js';
 import type { LoadedModel, NodeProto } from '../../src/onnx/types.js';
 import type { FeedBuilder, FeedRecord } from '../../src/quantize/calibrate/index.js';
@@ -10,8 +9,8 @@ import type { ZooModel } from './zoo.js';
 
 /**
  * Calibration and comparison feeds for a zoo model, from its model contract (src/eval/contract): the `--preprocess`
- * flags its README calls for where the file does not say enough, nothing otherwise. Written as a calibration
- * FeedBuilder — the seam through which a contract feeds calibration.
+ * flags its README calls for where the file does not say enough, nothing otherwise — through the contract's
+ * calibration FeedBuilder, as `quantize --calib` feeds them.
  */
 export const ZOO_PREPROCESS_FLAGS: Record<ZooModel, string | undefined> = {
   yolov10n_int8_640: undefined,
@@ -23,16 +22,7 @@ export const ZOO_PREPROCESS_FLAGS: Record<ZooModel, string | undefined> = {
 };
 
 export function zooFeeds(name: ZooModel, model: LoadedModel): FeedBuilder {
-  const resolved = resolveContract(modelSignature(model), parseContractFlags({ preprocess: ZOO_PREPROCESS_FLAGS[name] }));
-  if (resolved.feedProblem) throw new Error(`${name}: ${resolved.feedProblem}`);
-  const { contract } = resolved;
-  return {
-    description: `${name} contract preprocessing`,
-    notes: [],
-    async build(file) {
-      return contractFeeds(contract, await preprocessImage(await decodeRgb(file), contract.input));
-    },
-  };
+  return contractFeedBuilder(resolveContract(modelSignature(model), parseContractFlags({ preprocess: ZOO_PREPROCESS_FLAGS[name] })));
 }
 
 /** Runs a model on one feed record; returns every output as float32 values (other types converted). */
