@@ -21,7 +21,10 @@ export {
 } from './pt/checkpoint.js';
 export { summarizeCheckpoint, type CheckpointSummary } from './pt/inspect.js';
 export { buildDefaultModel, DEFAULT_MODEL_NAME } from './models/defaults.js';
-export { buildYoloModel, type BuiltModel, type ModelInfo as BuiltModelInfo } from './models/build.js';
+export { buildYoloModel, type BuiltModel, type BuiltModelInfo } from './models/build.js';
+export type { ModelFamily } from './models/family.js';
+/** @deprecated the output layout is named by its family: use ModelFamily (kept for one release). */
+export type { ModelFamily as OutputLayout } from './models/family.js';
 export { convertCheckpoint, convertFile, type ConvertOptions, type Conversion, type ConversionInfo } from './convert/convert.js';
 export { resolveModelSource, fetchOfficialModel, OFFICIAL_MODELS, type ModelSource } from './convert/model-source.js';
 export { withOnnxModel } from './convert/ensure-onnx.js';
@@ -51,8 +54,8 @@ export {
 export { DECODERS, DECODER_NAMES, decoderNamed, chooseDecoder, decodeOutputs, parseDecoderSpec, type DecoderChoice, type DecodedDetections } from './eval/decoders/index.js';
 export type { DecoderFamily, OutputTensor, OutputSignature, Recognition, RecognitionContext, BoxSpace } from './eval/decoders/types.js';
 export * from './eval/contract/index.js';
-export { preprocessFor, type ModelFamily } from './image/families.js';
-export { decodeDetections, detectOutputLayout, type Detection, type OutputLayout } from './eval/decode.js';
+export { preprocessFor } from './image/families.js';
+export { decodeDetections, detectOutputLayout, DISPLAY_THRESHOLDS, type Detection } from './eval/decode.js';
 export { nonMaxSuppression, boxIou } from './eval/nms.js';
 export { MetricsAccumulator, type DetectionMetrics } from './eval/map.js';
 export * from './datasets/index.js';

@@ -3,7 +3,8 @@
  * source (its state_dict, decoded lazily to float32), the class names, and which family's Detect it uses.
  * Checks on the way that the module tree is one edgeopt can convert, naming the first thing that is not.
  */
-import { parseArchitecture, type ArchitectureSpec, type YoloFamily } from '../models/architecture.js';
+import { parseArchitecture, type ArchitectureSpec } from '../models/architecture.js';
+import type { ModelFamily } from '../models/family.js';
 import { blockFor, moduleShortName } from '../models/blocks/registry.js';
 import { YOLO_BN_EPS, sameShape, type WeightSource, type WeightTensor } from '../models/weights.js';
 import {
@@ -24,7 +25,7 @@ export interface CheckpointModel {
   spec: ArchitectureSpec;
   weights: WeightSource;
   names: string[];
-  family: YoloFamily;
+  family: ModelFamily;
   /** `sum(p.numel() for p in model.parameters())` of the pickled model, to cross-check the build. */
   checkpointParams: number;
 }
@@ -45,7 +46,7 @@ const INNER_CLASSES = new Set([
 ]);
 
 /** Which Detect a head class is: YOLOv5's anchor-based one, or Ultralytics' (any release's module path). */
-function detectFamily(className: string): YoloFamily | undefined {
+function detectFamily(className: string): ModelFamily | undefined {
   if (className === 'models.yolo.Detect') return 'yolov5';
   if (className.startsWith('ultralytics.') && className.endsWith('.Detect')) return 'ultralytics';
   return undefined;

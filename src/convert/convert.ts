@@ -3,8 +3,8 @@
  * (src/models), and check that the graph used every parameter the checkpoint has.
  */
 import { basename } from 'node:path';
-import { buildYoloModel, type BuildOptions, type ModelInfo } from '../models/build.js';
 import { setMetadata, type MetadataStamp } from '../onnx/builder.js';
+import { buildYoloModel, type BuildOptions, type BuiltModelInfo } from '../models/build.js';
 import { saveModel } from '../onnx/model-io.js';
 import type { LoadedModel } from '../onnx/types.js';
 import { readCheckpoint, type Checkpoint } from '../pt/checkpoint.js';
@@ -20,7 +20,7 @@ export interface ConvertOptions {
   dynamicBatch?: boolean;
 }
 
-export interface ConversionInfo extends ModelInfo {
+export interface ConversionInfo extends BuiltModelInfo {
   /** The checkpoint converted (path or '<bytes>'). */
   source: string;
   /** Wall time of reading + building, in seconds. */

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { DeviceReport as RunDeviceReport } from '../results/schema.js';
+import type { BrowserBenchFailure, BrowserBenchResult, BrowserDeviceInfo, BrowserDeviceReport, DeviceReport } from '../results/schema.js';
 import { EdgeoptError, describeError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 
@@ -8,50 +8,8 @@ import { writeFileAtomic } from '../util/fs.js';
  * Everything a client sends is validated field by field and copied into a fresh record: unknown
  * fields are dropped, so the results file only ever holds what this schema describes.
  */
-export interface DeviceInfo {
-  userAgent: string;
-  hardwareConcurrency: number;
-  platform?: string;
-}
-
-export type BrowserBackend = 'wasm' | 'webgpu';
-
-/** One variant × backend × threads timed on the device. */
-export interface BrowserBenchResult {
-  variant: string;
-  backend: BrowserBackend;
-  threads: number;
-  runs: number;
-  warmup?: number;
-  p50Ms: number;
-  meanMs: number;
-  p95Ms: number;
-  minMs?: number;
-  maxMs?: number;
-  stdMs?: number;
-  /** Session creation time (model compile), separate from the steady-state latency. */
-  createMs?: number;
-}
-
-/** A variant × backend that could not run on the device (e.g. an operator WebGPU lacks). */
-export interface BrowserBenchFailure {
-  variant: string;
-  backend: BrowserBackend;
-  threads: number;
-  error: string;
-}
-
-export interface DeviceReport {
-  device: DeviceInfo;
-  /** Timed configurations only, so every reader can rely on the timing fields. */
-  results: BrowserBenchResult[];
-  failures?: BrowserBenchFailure[];
-}
-
-/** A report as stored: the server adds when it arrived. */
-export interface StoredDeviceReport extends DeviceReport {
-  receivedAt: string;
-}
+/** A report as a device posts it: the stored record less the arrival time the server adds. */
+export type PostedDeviceReport = Omit<BrowserDeviceReport, 'receivedAt'>;
 
 /** The client's mistake, answered with HTTP 400 and this message. */
 export class InvalidReportError extends Error {
@@ -126,10 +84,10 @@ function list(value: unknown, field: string): unknown[] {
 }
 
 /** Validates a posted report against the variants this server serves. Throws InvalidReportError. */
-export function parseDeviceReport(body: unknown, variants: ReadonlySet<string>): DeviceReport {
+export function parseDeviceReport(body: unknown, variants: ReadonlySet<string>): PostedDeviceReport {
   if (!isRecord(body)) fail('the report must be a JSON object');
   if (!isRecord(body.device)) fail('device must be an object');
-  const device: DeviceInfo = {
+  const device: BrowserDeviceInfo = {
     userAgent: text(body.device.userAgent, 'device.userAgent', 1000),
     hardwareConcurrency: integer(body.device.hardwareConcurrency, 'device.hardwareConcurrency', 1, 4096),
   };
@@ -171,15 +129,15 @@ export class DeviceResultsStore {
     }
   }
 
-  async devices(): Promise<StoredDeviceReport[]> {
+  async devices(): Promise<BrowserDeviceReport[]> {
     await this.queue.catch(() => undefined);
     const devices = (await this.readDocument()).devices;
-    return Array.isArray(devices) ? (devices as StoredDeviceReport[]) : [];
+    return Array.isArray(devices) ? (devices as BrowserDeviceReport[]) : [];
   }
 
-  append(report: DeviceReport, receivedAt: Date): Promise<StoredDeviceReport> {
-    // `satisfies`: what is stored must stay readable by everything else that reads results.json.
-    const stored = { receivedAt: receivedAt.toISOString(), ...report } satisfies StoredDeviceReport & RunDeviceReport;
+  append(report: PostedDeviceReport, receivedAt: Date): Promise<BrowserDeviceReport> {
+    // `satisfies`: what is stored must stay readable by everything else that reads results.json `devices`.
+    const stored = { receivedAt: receivedAt.toISOString(), ...report } satisfies BrowserDeviceReport & DeviceReport;
     const task = this.queue.catch(() => undefined).then(async () => {
       const doc = await this.readDocument();
       const devices = Array.isArray(doc.devices) ? doc.devices : [];

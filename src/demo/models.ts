@@ -6,27 +6,14 @@ import { DataType, type ValueInfoProto } from '../onnx/types.js';
 import { readResults } from '../results/io.js';
 import { EdgeoptError } from '../util/errors.js';
 import { assertReadableFile } from '../util/fs.js';
+import type { DemoModelInfo } from './api.js';
+
+export type { DemoModelInfo } from './api.js';
 
 /** A model the demo offers, as the user named it. */
 export interface DemoModelSource {
   name: string;
   path: string;
-}
-
-/** What the page needs to know about a model before downloading it (served as /api/models). */
-export interface DemoModelInfo {
-  index: number;
-  name: string;
-  sizeBytes: number;
-  inputName: string;
-  /** Input dims; symbolic dims are null. */
-  inputShape: Array<number | null>;
-  /** 'float32' or 'float16': an FP16 variant without float32 IO needs half-precision input. */
-  inputType: 'float32' | 'float16';
-  outputName: string;
-  outputShape: Array<number | null>;
-  /** Class names by class id, from the model's `names` metadata (empty when it has none). */
-  classNames: string[];
 }
 
 export interface DemoModel extends DemoModelInfo {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, extname, join, posix, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, extname, join, posix } from 'node:path';
+import { PACKAGE_ROOT } from '../util/assets.js';
 import { EdgeoptError } from '../util/errors.js';
 
 /**
@@ -15,9 +15,6 @@ export interface StaticFile {
 }
 
 export type StaticRoutes = Map<string, StaticFile>;
-
-/** Repository (or installed package) root: this file lives in src/demo/ or dist/demo/. */
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -52,7 +49,9 @@ export const ORT_WEB_FILES = [
  * Compiled edgeopt modules the page imports from /lib/. They must be pure (no node imports); their
  * relative imports are followed and served too, so the browser runs exactly the code the CLI runs.
  */
-export const BROWSER_LIB_ENTRIES = ['image/letterbox.js', 'eval/decode.js', 'eval/names.js', 'bench/stats.js', 'util/float16.js'] as const;
+export const BROWSER_LIB_ENTRIES = [
+  'image/letterbox.js', 'image/preprocessing.js', 'image/input-size.js', 'eval/decode.js', 'eval/names.js', 'detect/annotate.js', 'bench/stats.js', 'util/float16.js',
+] as const;
 
 /** Every regular file directly inside web/ with a known content type, plus `/` for index.html. */
 export function webRoutes(webDir: string): StaticRoutes {

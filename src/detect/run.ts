@@ -4,7 +4,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
-import type { DecodeOptions } from '../eval/decode.js';
+import { DISPLAY_THRESHOLDS, type DecodeOptions } from '../eval/decode.js';
 import { openDetector } from '../eval/detector.js';
 import { IMAGE_EXTENSIONS } from '../image/preprocess.js';
 import { EdgeoptError, describeError } from '../util/errors.js';
@@ -40,8 +40,8 @@ export interface DetectReport {
   detectionsJson: string;
 }
 
-export const DETECT_CONF = 0.25;
-export const DETECT_IOU = 0.45;
+export const DETECT_CONF = DISPLAY_THRESHOLDS.confThreshold;
+export const DETECT_IOU = DISPLAY_THRESHOLDS.iouThreshold;
 
 function isVideo(path: string): boolean {
   return VIDEO_EXTENSIONS.has(extname(path).toLowerCase());

@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { percentileSorted } from '../bench/stats.js';
 import type { DecodeOptions } from '../eval/decode.js';
 import { detectInImage, type Detector } from '../eval/detector.js';
 import { EdgeoptError, describeError } from '../util/errors.js';
@@ -146,14 +147,6 @@ async function writeFrame(stdin: Writable, frame: Buffer): Promise<void> {
   }
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
-}
-
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 
 /** Detects objects in every frame of `inputPath` and writes the annotated video (mp4) to `outputPath`. */
@@ -236,8 +229,8 @@ export async function detectVideoFile(detector: Detector, inputPath: string, out
     frames: perFrame.length,
     latencyMs: {
       mean: round2(latencies.reduce((a, b) => a + b, 0) / latencies.length),
-      p50: round2(percentile(latencies, 50)),
-      p95: round2(percentile(latencies, 95)),
+      p50: round2(percentileSorted(latencies, 0.5)),
+      p95: round2(percentileSorted(latencies, 0.95)),
     },
     fps: round2((perFrame.length * 1000) / elapsed),
     perFrame,

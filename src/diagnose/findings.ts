@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { qualifiedOpType } from './census.js';
 import { compareProfiles, type OpComparison, type OpDelta } from './compare.js';
 import type { Profile } from './profile.js';
+import { formatRatio, speedRatioPhrase } from '../util/speed.js';
 
 /**
  * Plain-language findings computed from profiles: every number and op name in the text comes from
@@ -34,7 +35,6 @@ const INTEGER_OPS = new Set(['ConvInteger', 'QLinearConv', 'MatMulInteger', 'QLi
 const label = (path: string) => basename(path).replace(/\.onnx$/i, '');
 const ms = (v: number) => (v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const pct = (v: number) => `${Math.round(v * 100)}%`;
-const ratioText = (r: number) => `${r.toFixed(r >= 1.995 ? 1 : 2)}x`;
 
 function familyOf(opType: string) {
   return COMPUTE_FAMILIES.find((f) => f.ops.includes(opType));
@@ -53,13 +53,7 @@ function comparisonFinding(input: FindingsInput, comparison: OpComparison): stri
   const bLabel = input.baselineLabel ?? label(comparison.baseline.model);
   const vMs = input.latencyMs?.variant ?? comparison.variant.runMs;
   const bMs = input.latencyMs?.baseline ?? comparison.baseline.runMs;
-  const ratio = vMs / bMs;
-  const speed =
-    Math.abs(ratio - 1) < 0.02
-      ? `${vLabel} runs at the same speed as ${bLabel} (${ms(vMs)} vs ${ms(bMs)} ms)`
-      : ratio > 1
-        ? `${vLabel} is ${ratioText(ratio)} slower than ${bLabel} (${ms(vMs)} vs ${ms(bMs)} ms)`
-        : `${vLabel} is ${ratioText(1 / ratio)} faster than ${bLabel} (${ms(vMs)} vs ${ms(bMs)} ms)`;
+  const speed = `${vLabel} is ${speedRatioPhrase(vMs, bMs, bLabel)} (${ms(vMs)} vs ${ms(bMs)} ms)`;
   const parts: string[] = [];
   for (const family of COMPUTE_FAMILIES) {
     const members = comparison.ops.filter((o) => family.ops.includes(o.opType));
@@ -72,10 +66,10 @@ function comparisonFinding(input: FindingsInput, comparison: OpComparison): stri
     const kind = integer ? 'integer' : family.name;
     const verdict =
       speedup < 0.95
-        ? `${ratioText(1 / speedup)} slower than the kernels they replace on this CPU`
+        ? `${formatRatio(1 / speedup)} slower than the kernels they replace on this CPU`
         : speedup < 1.1
           ? `no ${kind} speedup on this CPU`
-          : `${ratioText(speedup)} faster than in ${bLabel}`;
+          : `${formatRatio(speedup)} faster than in ${bLabel}`;
     parts.push(
       `${listOps(members, 'variant')} kernels take ${ms(vFamily)} ms (${pct(vShare)}) vs ${ms(bFamily)} ms for ${listOps(members, 'baseline')} in ${bLabel} — ${verdict}`,
     );

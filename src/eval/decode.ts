@@ -3,22 +3,18 @@
  * and callers that have no model contract. Pure code without node imports; boxes stay in model-input pixels —
  * mapping back through the letterbox is the caller's step (`unletterboxBox`).
  */
+import type { ModelFamily } from '../models/family.js';
 import { EdgeoptError } from '../util/errors.js';
-import { decodeOutputs, type Detection } from './decoders/index.js';
+import { DEFAULT_MAX_DETECTIONS, decodeOutputs, type Detection } from './decoders/index.js';
 import type { DecodeOptions } from './decoders/types.js';
 import { ultralytics } from './decoders/ultralytics.js';
 import { yolov5 } from './decoders/yolov5.js';
 
 export type { Detection, DecodeOptions };
 
-/**
- * - `yolov5`: [1, N, 5 + nc] rows of cx, cy, w, h, objectness, class scores (score = obj × cls).
- * - `ultralytics`: [1, 4 + nc, N] (YOLOv5u/v8/11 exports), columns of cx, cy, w, h, class scores; no objectness.
- */
-export type OutputLayout = 'yolov5' | 'ultralytics';
-
 export interface OutputLayoutInfo {
-  layout: OutputLayout;
+  /** The family's layout (see ModelFamily): yolov5 scores are obj × cls; ultralytics has no objectness. */
+  layout: ModelFamily;
   numBoxes: number;
   numClasses: number;
 }
@@ -46,7 +42,13 @@ export function detectOutputLayout(dims: readonly number[], numClassesHint?: num
   return info;
 }
 
-export { DEFAULT_MAX_DETECTIONS } from './decoders/index.js';
+export { DEFAULT_MAX_DETECTIONS };
+
+/**
+ * Thresholds for showing detections to a person (the YOLO predictors' defaults), as opposed to the
+ * 0.001 confidence of mAP: `edgeopt detect`, the demo page and the fidelity agreement all use these.
+ */
+export const DISPLAY_THRESHOLDS = { confThreshold: 0.25, iouThreshold: 0.45, maxDetections: DEFAULT_MAX_DETECTIONS } as const;
 
 /**
  * Decodes one image's output (batch 1) of the two YOLO layouts into detections sorted by score, boxes in

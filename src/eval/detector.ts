@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { openSession, type OpenedSession, type SessionConfig } from '../bench/session.js';
 import { unletterboxBox } from '../image/letterbox.js';
+import { DEFAULT_INPUT_SIZE } from '../image/input-size.js';
 import { letterboxToTensor, type DecodedRgb, type ImageTensor } from '../image/preprocess.js';
 import { getMetadata } from '../onnx/builder.js';
 import { loadModel } from '../onnx/model-io.js';
@@ -82,7 +83,7 @@ export async function openDetector(modelPath: string, options: DetectorOptions =
   if (shape.length !== 4 || (staticDim(shape[1]) !== undefined && shape[1] !== 3)) {
     throw new EdgeoptError(`${modelPath}: input '${inputName}' has shape [${shape.join(',')}], expected an image tensor [1,3,H,W]`);
   }
-  const fallback = options.imgsz ?? imgszFromMetadata(metadata.imgsz) ?? 640;
+  const fallback = options.imgsz ?? imgszFromMetadata(metadata.imgsz) ?? DEFAULT_INPUT_SIZE;
   const height = staticDim(shape[2]) ?? fallback;
   const width = staticDim(shape[3]) ?? fallback;
   if (options.imgsz !== undefined && (width !== options.imgsz || height !== options.imgsz)) {

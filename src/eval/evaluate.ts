@@ -8,21 +8,20 @@ import { describeDataset, openDataset } from '../datasets/registry.js';
 import { mapClasses } from '../datasets/classes.js';
 import type { Dataset, DatasetFormat } from '../datasets/types.js';
 import { checkSample } from '../datasets/validate.js';
+import type { ModelFamily } from '../models/family.js';
 import { decodeRgb, letterboxToTensor, unreadableImage, type DecodedRgb } from '../image/preprocess.js';
 import { DataQuality, type DataQualitySummary } from '../util/data-quality.js';
 import { EdgeoptError } from '../util/errors.js';
 import { CocoGroundTruthWriter, CocoResultsWriter, categoryIdsForModel, groundTruthPathFor } from './coco-results.js';
-import { decodeDetections, type Detection, type OutputLayout } from './decode.js';
+import { DISPLAY_THRESHOLDS, decodeDetections, type Detection } from './decode.js';
 import { detectInImage, openDetector, resolveLayout, type Detector, type RawOutput } from './detector.js';
 import { MetricsAccumulator, type DetectionMetrics } from './map.js';
 import { boxIou } from './nms.js';
 
 /** NMS IoU of the official validators: YOLOv5's val.py uses 0.6, Ultralytics' DetectionValidator 0.7. */
-export const VALIDATOR_IOU: Record<OutputLayout, number> = { yolov5: 0.6, ultralytics: 0.7 };
+export const VALIDATOR_IOU: Record<ModelFamily, number> = { yolov5: 0.6, ultralytics: 0.7 };
 export const VALIDATOR_CONF = 0.001;
 /** Thresholds used to compare detections with the reference model: what a user would see (predictor defaults). */
-const AGREEMENT_CONF = 0.25;
-const AGREEMENT_NMS_IOU = 0.45;
 const AGREEMENT_MATCH_IOU = 0.5;
 
 export interface EvalOptions {
@@ -97,7 +96,7 @@ export interface EvalResult extends DetectionMetrics {
   format: DatasetFormat;
   /** The line that says what the dataset is (format, images, labels). */
   datasetDescription: string;
-  layout: OutputLayout;
+  layout: ModelFamily;
   imgsz: [number, number];
   conf: number;
   iou: number;
@@ -147,7 +146,7 @@ class FidelityAccumulator {
     }
     this.values += a.length;
     this.images++;
-    const options = { confThreshold: AGREEMENT_CONF, iouThreshold: AGREEMENT_NMS_IOU };
+    const options = { confThreshold: DISPLAY_THRESHOLDS.confThreshold, iouThreshold: DISPLAY_THRESHOLDS.iouThreshold };
     const ours = decodeDetections(a, model.dims, options);
     const theirs = decodeDetections(b, reference.dims, options);
     this.modelDetections += ours.length;
@@ -250,7 +249,7 @@ async function runEvaluation(
   }
 
   async function evaluateSamples(): Promise<EvalResult> {
-    let layout: OutputLayout | undefined;
+    let layout: ModelFamily | undefined;
     let numClasses = detector.layout?.numClasses;
     let iou = options.iou;
     let background = 0;

@@ -11,6 +11,7 @@
  */
 import type { Box } from '../image/letterbox.js';
 import type { Detection } from './decode.js';
+import { boxIou } from './nms.js';
 
 export interface GroundTruth {
   box: Box;
@@ -63,15 +64,13 @@ interface ClassRecord {
   ignored: number[];
 }
 
-/** IoU of a detection `d` and a ground-truth box `g`; for a crowd region, intersection over the detection's area. */
+/** IoU of a detection `d` and a ground-truth box `g`; for a crowd region, intersection over the detection's area (pycocotools' iscrowd). */
 function iou(d: Box, g: Box, crowd = false): number {
+  if (!crowd) return boxIou(d, g);
   const iw = Math.min(d[2], g[2]) - Math.max(d[0], g[0]);
   const ih = Math.min(d[3], g[3]) - Math.max(d[1], g[1]);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
   const detArea = (d[2] - d[0]) * (d[3] - d[1]);
-  const union = crowd ? detArea : detArea + (g[2] - g[0]) * (g[3] - g[1]) - inter;
-  return union > 0 ? inter / union : 0;
+  return iw > 0 && ih > 0 && detArea > 0 ? (iw * ih) / detArea : 0;
 }
 
 const isIgnored = (g: GroundTruth): boolean => g.crowd === true || g.ignore === true;

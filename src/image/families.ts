@@ -2,10 +2,8 @@
  * Preprocessing declared per model family, so that detection, evaluation and INT8 calibration all feed a model
  * exactly what it was trained on without hard-coding it in each place.
  */
-import type { OutputLayout } from '../eval/decode.js';
+import type { ModelFamily } from '../models/family.js';
 import { loadImageTensor, type ImageTensor } from './preprocess.js';
-
-export type ModelFamily = 'yolov5' | 'ultralytics';
 
 export interface Preprocessing {
   family: ModelFamily;
@@ -26,7 +24,7 @@ export function preprocessFor(family: ModelFamily): Preprocessing {
   return PREPROCESSING[family];
 }
 
-/** The family whose output layout a model has (both YOLO families happen to share one preprocessing). */
-export function familyOfLayout(layout: OutputLayout): ModelFamily {
+/** The family whose output layout a model has: a layout is named by its family (both YOLO families happen to share one preprocessing). */
+export function familyOfLayout(layout: ModelFamily): ModelFamily {
   return layout;
 }

@@ -6,9 +6,8 @@
  */
 import { EdgeoptError } from '../util/errors.js';
 import { roundHalfToEven } from '../util/rounding.js';
+import type { ModelFamily } from './family.js';
 
-/** YOLOv5 (ultralytics/yolov5: anchor-based Detect) or Ultralytics (anchor-free Detect with DFL). */
-export type YoloFamily = 'yolov5' | 'ultralytics';
 
 /** One row of the yaml's backbone/head list: `[from, repeats, module, args]`. */
 export interface LayerSpec {
@@ -21,7 +20,7 @@ export interface LayerSpec {
 }
 
 export interface ArchitectureSpec {
-  family: YoloFamily;
+  family: ModelFamily;
   /** Short name such as 'yolov5n' (from `yaml_file`), for messages and metadata. */
   name: string;
   nc: number;
@@ -42,7 +41,7 @@ export interface ArchitectureSpec {
  * Parses a yaml dict (as the checkpoint reader converts it to plain JS) into an {@link ArchitectureSpec}.
  * `family` decides the Detect head; `scale` overrides the yaml's own `scale` key.
  */
-export function parseArchitecture(yaml: unknown, family: YoloFamily, options: { name?: string; scale?: string } = {}): ArchitectureSpec {
+export function parseArchitecture(yaml: unknown, family: ModelFamily, options: { name?: string; scale?: string } = {}): ArchitectureSpec {
   if (!isRecord(yaml)) throw new EdgeoptError('model architecture (yaml) is missing or not a dict');
   const nc = Number(yaml.nc);
   if (!Number.isInteger(nc) || nc < 1 || nc > 100_000) throw new EdgeoptError(`model yaml: nc must be a positive integer, got ${String(yaml.nc)}`);

@@ -5,7 +5,8 @@
 import { makeGraph, makeModel, makeValueInfo } from '../onnx/builder.js';
 import { DataType, type LoadedModel } from '../onnx/types.js';
 import { EdgeoptError } from '../util/errors.js';
-import { scaledDepth, scaledWidth, type ArchitectureSpec, type YoloFamily } from './architecture.js';
+import { scaledDepth, scaledWidth, type ArchitectureSpec } from './architecture.js';
+import type { ModelFamily } from './family.js';
 import { SUPPORTED_MODULES, blockFor, moduleShortName } from './blocks/registry.js';
 import { GraphContext, type FeatureMap } from './graph-context.js';
 import { modelMetadata } from './metadata.js';
@@ -31,8 +32,9 @@ export interface BuildOptions {
   description?: string;
 }
 
-export interface ModelInfo {
-  family: YoloFamily;
+/** What the builder made: the family, size and settings of a built graph (results.json's model record is `ModelInfo`). */
+export interface BuiltModelInfo {
+  family: ModelFamily;
   /** Architecture name such as 'yolov5n' or 'yolo11n'. */
   architecture: string;
   nc: number;
@@ -49,7 +51,7 @@ export interface ModelInfo {
 
 export interface BuiltModel {
   model: LoadedModel;
-  info: ModelInfo;
+  info: BuiltModelInfo;
 }
 
 /** Validates and normalizes `imgsz` and `opset` with one-line errors. */
@@ -144,7 +146,7 @@ export function buildYoloModel(spec: ArchitectureSpec, weights: WeightSource, op
   if (names.length !== spec.nc) {
     throw new EdgeoptError(`the checkpoint names ${names.length} classes but its architecture has nc=${spec.nc}`);
   }
-  const info: ModelInfo = {
+  const info: BuiltModelInfo = {
     family: spec.family,
     architecture: spec.name,
     nc: spec.nc,

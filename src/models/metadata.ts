@@ -3,7 +3,7 @@
  * repr, `imgsz` as a Python list) so that tools reading Ultralytics/YOLOv5 exports read ours, plus edgeopt's own
  * keys saying which family the output layout follows and whether the weights are synthetic.
  */
-import type { ModelInfo } from './build.js';
+import type { BuiltModelInfo } from './build.js';
 
 /** Python's repr() of a str: single quotes unless the text has a single quote and no double quote. */
 export function pythonStringRepr(text: string): string {
@@ -25,7 +25,7 @@ export function pythonNamesRepr(names: readonly string[]): string {
   return `{${names.map((n, i) => `${i}: ${pythonStringRepr(n)}`).join(', ')}}`;
 }
 
-export function modelMetadata(info: ModelInfo, description?: string): Record<string, string> {
+export function modelMetadata(info: BuiltModelInfo, description?: string): Record<string, string> {
   const weights = info.synthetic ? 'SYNTHETIC seeded weights (never trained; for latency only)' : 'converted checkpoint weights';
   const metadata: Record<string, string> = {
     description: description ?? `${info.architecture} (${info.family}, ${info.nc} classes), ${weights}`,

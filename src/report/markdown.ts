@@ -1,6 +1,7 @@
 import type { BenchStats } from '../bench/benchmark.js';
 import type { RunResults, VariantResult } from '../results/schema.js';
 import { describeDataQuality } from '../util/data-quality.js';
+import { speedRatioText } from '../util/speed.js';
 import type { Chart } from './charts.js';
 
 /** A Markdown table with right-aligned numeric columns. */
@@ -18,8 +19,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 function ratioText(stats: BenchStats, base?: BenchStats): string {
   if (!base) return '–';
   if (stats === base) return 'baseline';
-  const r = base.p50Ms / stats.p50Ms;
-  return r >= 1 ? `${r.toFixed(2)}x faster` : `${(1 / r).toFixed(2)}x slower`;
+  return speedRatioText(stats.p50Ms, base.p50Ms);
 }
 
 function latencyTable(results: RunResults, scenario: 'controlled' | 'practical'): string | undefined {

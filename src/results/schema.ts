@@ -1,6 +1,9 @@
 import type { BenchStats } from '../bench/benchmark.js';
 import type { MachineProvenance } from '../bench/provenance.js';
 import type { DataQualitySummary } from '../util/data-quality.js';
+import type { ModelFamily } from '../models/family.js';
+
+export type { BrowserBackend, BrowserBenchFailure, BrowserBenchResult, BrowserDeviceInfo, BrowserDeviceReport } from './devices.js';
 
 /**
  * results.json, the record `edgeopt run` writes and `select`, `report` and `demo` read.
@@ -37,7 +40,7 @@ export interface ModelInfo {
   /** What the user asked for: a path, or 'default' for the built-in synthetic model. */
   source: string;
   name: string;
-  family?: 'yolov5' | 'ultralytics' | string;
+  family?: ModelFamily | string;
   /** True for the built-in model with seeded synthetic weights: latency is valid, accuracy is not. */
   synthetic: boolean;
   inputShape?: number[];
@@ -155,8 +158,9 @@ export interface SelectionConstraints {
 }
 
 /**
- * A device's measurements: a browser that reported from the demo, or (in `edgeopt fleet report`) a
- * fleet device. The fleet fields are optional additions, so schemaVersion stays 1.
+ * A device's measurements: a browser that reported from the demo (exactly a `BrowserDeviceReport`, see
+ * results/devices.ts), or (in `edgeopt fleet report`) a fleet device. The fleet fields are optional additions,
+ * so schemaVersion stays 1.
  */
 export interface DeviceReport {
   receivedAt: string;

@@ -1,6 +1,7 @@
 import type { BenchStats } from '../bench/benchmark.js';
 import type { RunResults, SelectionConstraints, SelectionResult, VariantResult } from '../results/schema.js';
 import { EdgeoptError } from '../util/errors.js';
+import { speedRatioPhrase } from '../util/speed.js';
 
 export type SelectScenario = 'controlled' | 'practical';
 
@@ -29,12 +30,6 @@ interface Candidate {
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
 const mb = (bytes: number) => bytes / 1e6;
-
-function speedPhrase(latency: number, baseline: number): string {
-  const ratio = baseline / latency;
-  if (Math.abs(ratio - 1) < 0.03) return 'as fast as FP32';
-  return ratio > 1 ? `${fmt(ratio, 2)}x faster than FP32` : `${fmt(1 / ratio, 2)}x slower than FP32`;
-}
 
 /** Whether the measured CPU has FP16 arithmetic; decides how a slow FP16 variant is explained. */
 function hasFp16Arithmetic(flags: readonly string[]): boolean {
@@ -74,7 +69,7 @@ export function selectVariant(
       continue;
     }
     const problems: string[] = [];
-    const facts: string[] = [variant === baseline ? 'the FP32 baseline' : speedPhrase(stats.p50Ms, baseStats.p50Ms), `p50 ${fmt(stats.p50Ms)} ms`, `${fmt(mb(variant.sizeBytes), 1)} MB`];
+    const facts: string[] = [variant === baseline ? 'the FP32 baseline' : speedRatioPhrase(stats.p50Ms, baseStats.p50Ms, 'FP32'), `p50 ${fmt(stats.p50Ms)} ms`, `${fmt(mb(variant.sizeBytes), 1)} MB`];
     if (constraints.maxLatencyMs !== undefined && stats.p50Ms > constraints.maxLatencyMs) {
       problems.push(`p50 ${fmt(stats.p50Ms)} ms exceeds ${constraints.maxLatencyMs} ms`);
     }

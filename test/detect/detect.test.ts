@@ -17,7 +17,9 @@ const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 
 describe('annotate', () => {
   it('gives stable, distinct class colours and escapes labels', async () => {
-    expect(classColor(0)).toBe(classColor(0));
+    // Golden-angle hues: class 0 is hsl(18°, 85%, 50%), odd classes a darker 42% lightness.
+    expect(classColor(0)).toBe('#ec5413');
+    expect(classColor(1)).toBe('#1210c6');
     expect(new Set(Array.from({ length: 20 }, (_, i) => classColor(i))).size).toBe(20);
     expect(textColorOn('#ffffff')).toBe('#000000');
     const svg = annotationSvg(100, 50, [{ classId: 1, score: 0.5, box: [10, 10, 40, 40] }], { names: ['a', '<b&c>'], caption: ['12.0 ms'] });

@@ -60,12 +60,16 @@ describe.skipIf(!hasAssets)('accuracy-aware mixed precision', () => {
     const gains = report.sensitivity.map((s) => s.fidelityGain);
     expect([...gains].sort((a, b) => b - a)).toEqual(gains);
     expect(report.steps.length).toBeGreaterThan(0);
-    if (report.met) {
-      expect(report.final.drop).toBeLessThanOrEqual(target * 0.9);
-      expect(report.final.floatBlocks.length).toBeGreaterThan(0);
-      for (const block of report.final.floatBlocks) {
-        expect(quantizeReport.skipped.find((s) => s.node === block)?.reason).toBe('excluded by option');
-      }
+    // Whether 4 steps reach the target depends on the calibration (here they do not), so the test checks what must
+    // hold either way: step k returns the k most harmful blocks to float; the result is the best step that beat the
+    // fully quantized model (or that model itself); `met` says exactly whether its drop is within the target.
+    report.steps.forEach((step, k) => expect(step.floatBlocks).toEqual(report.sensitivity.slice(0, k + 1).map((b) => b.block)));
+    const best = report.steps.reduce<(typeof report.steps)[number] | undefined>((a, s) => (s.map > (a?.map ?? report.fullyQuantized.map) ? s : a), undefined);
+    expect(report.final.floatBlocks).toEqual(best?.floatBlocks ?? []);
+    expect(report.final.map).toBe(best?.map ?? report.fullyQuantized.map);
+    expect(report.met).toBe(report.final.drop <= target * 0.9);
+    for (const block of report.final.floatBlocks) {
+      expect(quantizeReport.skipped.find((s) => s.node === block)?.reason).toBe('excluded by option');
     }
     expect(report.final.map).toBeGreaterThanOrEqual(report.fullyQuantized.map);
     expect(report.latencyCostMs).toBeDefined();

@@ -24,7 +24,7 @@ describe('selectVariant', () => {
     expect(dyn.text).toContain('1.10x slower than FP32');
     const fp16 = s.reasons.find((r) => r.variant === 'fp16')!;
     expect(fp16.text).toContain('no FP16 arithmetic on this CPU');
-    expect(fp16.text).toContain('2.10x slower');
+    expect(fp16.text).toContain('2.1x slower');
   });
 
   it('honours a looser accuracy budget, size and latency limits', () => {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { benchmarkModels } from '../benchmark.js';
 import { measureHarnessOverhead } from '../overhead.js';
 import { machineProvenance } from '../provenance.js';
+import { speedRatioPhrase } from '../../util/speed.js';
 
 function repoRoot(): string {
   // dist/bench/scripts/bench-all.js or src/bench/scripts/bench-all.ts: three levels below the root.
@@ -64,7 +65,7 @@ async function main(): Promise<number> {
     );
   }
   const [a, b] = results.map((r) => r.stats?.p50Ms);
-  if (a && b) console.log(`   INT8 / FP32 median ratio: ${f(b / a)} (${b > a ? `INT8 ${f(b / a)}x slower` : `INT8 ${f(a / b)}x faster`})`);
+  if (a && b) console.log(`   INT8 / FP32 median ratio: ${f(b / a)} (INT8 ${speedRatioPhrase(b, a, 'FP32')})`);
   return results.some((r) => r.error) ? 1 : 0;
 }
 

@@ -1,0 +1,27 @@
+/**
+ * What the demo server and the page say to each other over HTTP, as types only (no imports of node): the
+ * server builds these records and the page (web/*.js, type-checked with JSDoc) reads them.
+ */
+import type { BrowserDeviceReport } from '../results/devices.js';
+
+/** What the page needs to know about a model before downloading it (served as /api/models). */
+export interface DemoModelInfo {
+  index: number;
+  name: string;
+  sizeBytes: number;
+  inputName: string;
+  /** Input dims; symbolic dims are null. */
+  inputShape: Array<number | null>;
+  /** 'float32' or 'float16': an FP16 variant without float32 IO needs half-precision input. */
+  inputType: 'float32' | 'float16';
+  outputName: string;
+  outputShape: Array<number | null>;
+  /** Class names by class id, from the model's `names` metadata (empty when it has none). */
+  classNames: string[];
+}
+
+/** GET /api/results: the devices that reported so far and the variants served. */
+export interface DemoResultsResponse {
+  variants: string[];
+  devices: BrowserDeviceReport[];
+}
