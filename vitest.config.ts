@@ -1,6 +1,14 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const SRC = fileURLToPath(new URL('./src/', import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    // The demo page imports edgeopt's pure modules as /lib/<module>.js (served from dist/); its unit tests
+    // load the same modules from src/, so they need no build.
+    alias: [{ find: /^\/lib\/(.*)\.js$/, replacement: `${SRC}$1.ts` }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,

@@ -1,7 +1,8 @@
 // The demo page: a frame source (camera, image or video file) → letterbox → onnxruntime-web in a
 // worker → edgeopt's own decode + NMS → boxes on a canvas, with live latency; plus the device benchmark.
 import { mean, percentile } from '/lib/bench/stats.js';
-import { decodeDetections } from '/lib/eval/decode.js';
+import { DISPLAY_THRESHOLDS, decodeDetections } from '/lib/eval/decode.js';
+import { detectionLabel } from '/lib/detect/annotate.js';
 import { className } from '/lib/eval/names.js';
 import { benchmarkConfigs, benchmarkDevice, deviceDescription, postResults } from './benchmark.js';
 import { Detector } from './detector.js';
@@ -9,14 +10,36 @@ import { greyInput, letterboxFrame, toFrameDetections } from './frame.js';
 import { drawFrame } from './overlay.js';
 import { renderComparison } from './results-table.js';
 
-/** Display thresholds of the YOLO predictors. */
-const DECODE = { confThreshold: 0.25, iouThreshold: 0.45, maxDetections: 300 };
 /** Live statistics cover the last this-many frames. */
 const ROLLING_WINDOW = 30;
 
+/**
+ * The page element with this test id (any: the page knows which kind of element each id is).
+ * @param {string} id
+ * @returns {any}
+ */
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
-/** Everything a test (or a curious user in the console) may want to read. */
+/**
+ * @typedef {import('../src/demo/api.js').DemoModelInfo} DemoModel
+ * @typedef {import('../src/results/devices.js').BrowserBenchResult} BrowserBenchResult
+ * @typedef {import('../src/results/devices.js').BrowserBenchFailure} BrowserBenchFailure
+ * @typedef {{ kind: 'camera' | 'image' | 'video', element: any, stream?: MediaStream, objectUrl?: string, name?: string }} FrameSource
+ * @typedef {{ width: number, height: number, variant: string, backend: string, threads: number }} FrameInfo
+ * @typedef {import('../src/eval/decode.js').Detection & { className: string }} NamedDetection
+ */
+
+/**
+ * Everything a test (or a curious user in the console) may want to read.
+ * @type {{
+ *   ready: boolean, crossOriginIsolated: boolean, webgpu: boolean, models: DemoModel[], variant: number, backend: string,
+ *   threads: number, source: FrameSource | null, frames: number, sourceFrames: number, lastFrame: FrameInfo | null,
+ *   lastDetections: NamedDetection[], lastLatencyMs: number | null,
+ *   latency: { meanMs: number | null, p95Ms: number | null, fps: number | null },
+ *   benchmark: { status: string, progress: string, results: BrowserBenchResult[], failures: BrowserBenchFailure[], error: string | null },
+ *   errors: string[],
+ * }}
+ */
 const state = {
   ready: false,
   crossOriginIsolated: self.crossOriginIsolated === true,
@@ -36,7 +59,7 @@ const state = {
   benchmark: { status: 'idle', progress: '', results: [], failures: [], error: null },
   errors: [],
 };
-window.edgeoptDemo = state;
+/** @type {any} */ (window).edgeoptDemo = state;
 
 let detector = null;
 let detectorKey = '';
@@ -64,9 +87,10 @@ async function fetchJson(url) {
 }
 
 async function detectWebgpu() {
-  if (!navigator.gpu) return false;
+  const gpu = /** @type {any} */ (navigator).gpu;
+  if (!gpu) return false;
   try {
-    return (await navigator.gpu.requestAdapter()) !== null;
+    return (await gpu.requestAdapter()) !== null;
   } catch {
     return false;
   }
@@ -105,15 +129,16 @@ function updateLiveStats(inferenceMs, now) {
   if (frameTimes.length > ROLLING_WINDOW) frameTimes.shift();
   lastFrameEnd = now;
   state.lastLatencyMs = inferenceMs;
-  state.latency = {
+  const latency = {
     meanMs: mean(inferenceTimes),
     p95Ms: percentile(inferenceTimes, 0.95),
     fps: frameTimes.length > 0 ? 1000 / mean(frameTimes) : null,
   };
+  state.latency = latency;
   $('latency-last').textContent = inferenceMs.toFixed(1);
-  $('latency-mean').textContent = state.latency.meanMs.toFixed(1);
-  $('latency-p95').textContent = state.latency.p95Ms.toFixed(1);
-  $('fps').textContent = state.latency.fps === null ? '—' : state.latency.fps.toFixed(1);
+  $('latency-mean').textContent = latency.meanMs.toFixed(1);
+  $('latency-p95').textContent = latency.p95Ms.toFixed(1);
+  $('fps').textContent = latency.fps === null ? '—' : latency.fps.toFixed(1);
 }
 
 function showDetections(detections, classNames) {
@@ -121,7 +146,7 @@ function showDetections(detections, classNames) {
   list.replaceChildren(
     ...detections.map((d) => {
       const li = document.createElement('li');
-      li.textContent = `${className(classNames, d.classId)} ${d.score.toFixed(2)}  [${d.box.map((v) => Math.round(v)).join(', ')}]`;
+      li.textContent = `${detectionLabel(d, classNames)}  [${d.box.map((v) => Math.round(v)).join(', ')}]`;
       return li;
     }),
   );
@@ -147,7 +172,7 @@ async function detectAndDraw(live, frame, width, height) {
   const { ms, output, dims } = await live.run({ data: input.data, dims: input.dims });
   const classNames = model.classNames;
   const numClasses = classNames.length > 0 ? classNames.length : undefined;
-  const detections = toFrameDetections(decodeDetections(output, dims, { ...DECODE, numClasses }), input.geometry, width, height);
+  const detections = toFrameDetections(decodeDetections(output, dims, { ...DISPLAY_THRESHOLDS, numClasses }), input.geometry, width, height);
   drawFrame($('view'), frame, width, height, detections, classNames);
   state.frames += 1;
   state.sourceFrames += 1;
@@ -339,11 +364,14 @@ async function init() {
   if (cores > 1) threadOptions.push({ value: cores, label: `${cores} threads`, disabled: !state.crossOriginIsolated });
   fillSelect($('threads-select'), threadOptions, 1);
 
-  $('variant-select').addEventListener('change', (e) => (state.variant = Number(e.target.value)));
-  $('backend-select').addEventListener('change', (e) => (state.backend = e.target.value));
-  $('threads-select').addEventListener('change', (e) => (state.threads = Number(e.target.value)));
+  $('variant-select').addEventListener('change', (e) => (state.variant = Number(/** @type {HTMLSelectElement} */ (e.target).value)));
+  $('backend-select').addEventListener('change', (e) => (state.backend = /** @type {HTMLSelectElement} */ (e.target).value));
+  $('threads-select').addEventListener('change', (e) => (state.threads = Number(/** @type {HTMLSelectElement} */ (e.target).value)));
   $('start-camera').addEventListener('click', startCamera);
-  $('file-input').addEventListener('change', (e) => e.target.files?.[0] && openFile(e.target.files[0]));
+  $('file-input').addEventListener('change', (e) => {
+    const files = /** @type {HTMLInputElement} */ (e.target).files;
+    if (files?.[0]) openFile(files[0]);
+  });
   $('pause').addEventListener('click', () => (running ? stopLoop() : startLoop()));
   $('benchmark').addEventListener('click', runBenchmark);
   // The page works without the table; a failure here must not stop detection.

@@ -55,7 +55,7 @@ export async function benchmarkDevice({ models, configs, inputFor, warmup, runs,
 
 export function deviceDescription() {
   const device = { userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency || 1 };
-  const platform = navigator.userAgentData?.platform || navigator.platform;
+  const platform = /** @type {any} */ (navigator).userAgentData?.platform || navigator.platform;
   if (platform) device.platform = platform;
   return device;
 }

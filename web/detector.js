@@ -10,6 +10,8 @@ export class Detector {
   #worker;
   #nextId = 1;
   #pending = new Map();
+  /** Set by `create`: what the worker's session reports. @type {{ createMs: number, threads: number, inputName: string, outputName: string }} */
+  info;
 
   constructor(model, backend, threads) {
     this.model = model;

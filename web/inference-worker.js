@@ -64,12 +64,13 @@ async function bench({ data, dims, warmup, runs }) {
 self.onmessage = async (event) => {
   const { id, type, payload } = event.data;
   try {
+    /** @type {{ result: unknown, transfer?: Transferable[] }} */
     let reply;
     if (type === 'init') reply = { result: await init(payload) };
     else if (type === 'run') reply = await run(payload);
     else if (type === 'bench') reply = await bench(payload);
     else throw new Error(`unknown message ${type}`);
-    self.postMessage({ id, ok: true, result: reply.result }, reply.transfer ?? []);
+    self.postMessage({ id, ok: true, result: reply.result }, { transfer: reply.transfer ?? [] });
   } catch (err) {
     self.postMessage({ id, ok: false, error: String(err?.message ?? err).split('\n')[0] });
   }
