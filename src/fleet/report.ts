@@ -11,6 +11,7 @@ import type { ResultsStore } from '../store/store.js';
 import { EdgeoptError, describeError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import type { SubmittedVariant } from './submit.js';
+import { speedRatioPhrase, speedRatioText } from '../util/speed.js';
 
 /**
  * `edgeopt fleet report`: the cross-device report of one submission — a variant × device latency
@@ -68,15 +69,14 @@ function deviceSentence(device: string, perDevice: RunResults): string {
   const fp32 = perDevice.variants.find((v) => v.name === 'fp32')?.benchmarks.controlled;
   const chosenStats = perDevice.variants.find((v) => v.name === selection.chosen)!.benchmarks.controlled!;
   if (selection.chosen !== 'fp32' || !fp32) {
-    const ratio = fp32 ? fp32.p50Ms / chosenStats.p50Ms : undefined;
-    return `on ${device}: ${selection.chosen}${ratio ? `, ${ratio.toFixed(2)}x faster than FP32 (${ms(chosenStats.p50Ms)} vs ${ms(fp32!.p50Ms)} ms)` : ''}`;
+    return `on ${device}: ${selection.chosen}${fp32 ? `, ${speedRatioPhrase(chosenStats.p50Ms, fp32.p50Ms, 'FP32')} (${ms(chosenStats.p50Ms)} vs ${ms(fp32.p50Ms)} ms)` : ''}`;
   }
   const others = perDevice.variants.filter((v) => v.name !== 'fp32' && v.benchmarks.controlled).sort((a, b) => a.benchmarks.controlled!.p50Ms - b.benchmarks.controlled!.p50Ms);
   const best = others[0];
   if (!best) return `on ${device}: fp32 (the only variant measured)`;
-  const ratio = best.benchmarks.controlled!.p50Ms / fp32.p50Ms;
+  const speed = speedRatioText(best.benchmarks.controlled!.p50Ms, fp32.p50Ms);
   const rejected = selection.reasons.find((r) => r.variant === best.name && !r.accepted);
-  return `on ${device}: fp32, ${best.name} ${ratio >= 1.03 ? `${ratio.toFixed(2)}x slower` : ratio <= 0.97 ? `${(1 / ratio).toFixed(2)}x faster but ${rejected ? rejected.text.replace(/^[^:]+: /, '') : 'rejected'}` : 'as fast'}`;
+  return `on ${device}: fp32, ${best.name} ${speed}${speed.endsWith('faster') ? ` but ${rejected ? rejected.text.replace(/^[^:]+: /, '') : 'rejected'}` : ''}`;
 }
 
 function latestPerKey<T>(items: Array<{ run: RunRecord; item: T }>, key: (t: T) => string): Map<string, { run: RunRecord; item: T }> {
