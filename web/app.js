@@ -4,7 +4,7 @@ import { mean, percentile } from '/lib/bench/stats.js';
 import { DISPLAY_THRESHOLDS, decodeDetections } from '/lib/eval/decode.js';
 import { detectionLabel } from '/lib/detect/annotate.js';
 import { className } from '/lib/eval/names.js';
-import { benchmarkConfigs, benchmarkDevice, deviceDescription, postResults } from './benchmark.js';
+import { benchmarkConfigs, benchmarkDevice, defaultDeviceName, deviceDescription, postResults } from './benchmark.js';
 import { Detector } from './detector.js';
 import { greyInput, letterboxFrame, toFrameDetections } from './frame.js';
 import { drawFrame } from './overlay.js';
@@ -36,7 +36,7 @@ const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
  *   threads: number, source: FrameSource | null, frames: number, sourceFrames: number, lastFrame: FrameInfo | null,
  *   lastDetections: NamedDetection[], lastLatencyMs: number | null,
  *   latency: { meanMs: number | null, p95Ms: number | null, fps: number | null },
- *   benchmark: { status: string, progress: string, results: BrowserBenchResult[], failures: BrowserBenchFailure[], error: string | null },
+ *   benchmark: { status: string, progress: string, results: BrowserBenchResult[], failures: BrowserBenchFailure[], error: string | null, recorded: { device: string, run: string } | null },
  *   errors: string[],
  * }}
  */
@@ -56,7 +56,7 @@ const state = {
   lastDetections: [],
   lastLatencyMs: null,
   latency: { meanMs: null, p95Ms: null, fps: null },
-  benchmark: { status: 'idle', progress: '', results: [], failures: [], error: null },
+  benchmark: { status: 'idle', progress: '', results: [], failures: [], error: null, recorded: null },
   errors: [],
 };
 /** @type {any} */ (window).edgeoptDemo = state;
@@ -310,10 +310,11 @@ async function runBenchmark() {
     state.benchmark.results = measured.results;
     state.benchmark.failures = measured.failures;
     $('bench-status').textContent = 'sending results…';
-    await postResults(deviceDescription(), measured);
+    const { recorded } = await postResults(deviceDescription($('bench-device-name').value), measured);
+    state.benchmark.recorded = recorded;
     await refreshComparison();
     const failed = measured.failures.length;
-    $('bench-status').textContent = `done: ${measured.results.length} measurements sent${failed ? `, ${failed} failed (hover the table cells)` : ''}`;
+    $('bench-status').textContent = `done: ${measured.results.length} measurements sent${recorded ? ` and recorded for device ${recorded.device}` : ''}${failed ? `, ${failed} failed (hover the table cells)` : ''}`;
     state.benchmark.status = 'done';
   } catch (err) {
     state.benchmark.status = 'error';
@@ -374,6 +375,7 @@ async function init() {
   });
   $('pause').addEventListener('click', () => (running ? stopLoop() : startLoop()));
   $('benchmark').addEventListener('click', runBenchmark);
+  $('bench-device-name').value = defaultDeviceName();
   // The page works without the table; a failure here must not stop detection.
   await refreshComparison().catch((err) => reportError('device results', err));
   state.ready = true;

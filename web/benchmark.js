@@ -53,10 +53,47 @@ export async function benchmarkDevice({ models, configs, inputFor, warmup, runs,
   return { results, failures };
 }
 
-export function deviceDescription() {
-  const device = { userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency || 1 };
+const DEVICE_ID_KEY = 'edgeopt-device-id';
+const DEVICE_NAME_KEY = 'edgeopt-device-name';
+
+/** A random id kept in this browser, so that it is one device in the results store across visits. */
+/** @param {Storage | undefined} [storage] @returns {string} */
+export function browserDeviceId(storage = globalThis.localStorage) {
+  let id = storage?.getItem(DEVICE_ID_KEY) ?? undefined;
+  if (!id || !/^[0-9a-f-]{8,64}$/.test(id)) {
+    id = crypto.randomUUID();
+    storage?.setItem(DEVICE_ID_KEY, id);
+  }
+  return id;
+}
+
+/** The name this browser had last time, or `browser-<first 8 of its id>`. */
+/** @param {Storage | undefined} [storage] @returns {string} */
+export function defaultDeviceName(storage = globalThis.localStorage) {
+  return storage?.getItem(DEVICE_NAME_KEY) || `browser-${browserDeviceId(storage).replace(/-/g, '').slice(0, 8)}`;
+}
+
+/** Keeps only the characters a device name may have (letters, digits, '.', '_', '-'), at most 63. */
+/** @param {unknown} name @returns {string} */
+export function cleanDeviceName(name) {
+  return String(name ?? '').trim().replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63);
+}
+
+/**
+ * @param {string} [name]
+ * @param {Storage | undefined} [storage]
+ * @returns {import('../src/results/devices.js').BrowserDeviceInfo}
+ */
+export function deviceDescription(name, storage = globalThis.localStorage) {
+  /** @type {import('../src/results/devices.js').BrowserDeviceInfo} */
+  const device = { userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency || 1, id: browserDeviceId(storage) };
   const platform = /** @type {any} */ (navigator).userAgentData?.platform || navigator.platform;
   if (platform) device.platform = platform;
+  const clean = cleanDeviceName(name);
+  if (clean) {
+    device.name = clean;
+    storage?.setItem(DEVICE_NAME_KEY, clean);
+  }
   return device;
 }
 
@@ -68,5 +105,5 @@ export async function postResults(device, { results, failures }) {
   });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(`the server refused the results: ${body.error ?? `HTTP ${response.status}`}`);
-  return body.stored;
+  return { stored: body.stored, recorded: body.recorded ?? null };
 }

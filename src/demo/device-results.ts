@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { BrowserBenchFailure, BrowserBenchResult, BrowserDeviceInfo, BrowserDeviceReport, DeviceReport } from '../results/schema.js';
 import { EdgeoptError, describeError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { isDeviceName } from '../store/device.js';
 
 /**
  * Browser benchmark results that devices post to the demo server, and the file they are appended to.
@@ -92,6 +93,16 @@ export function parseDeviceReport(body: unknown, variants: ReadonlySet<string>):
     hardwareConcurrency: integer(body.device.hardwareConcurrency, 'device.hardwareConcurrency', 1, 4096),
   };
   if (body.device.platform !== undefined && body.device.platform !== '') device.platform = text(body.device.platform, 'device.platform', 200);
+  if (body.device.name !== undefined && body.device.name !== '') {
+    const name = text(body.device.name, 'device.name', 63);
+    if (!isDeviceName(name)) fail("device.name may use letters, digits, '.', '_' and '-' (at most 63)");
+    device.name = name;
+  }
+  if (body.device.id !== undefined) {
+    const id = text(body.device.id, 'device.id', 64);
+    if (!/^[0-9a-f-]{8,64}$/i.test(id)) fail('device.id must be a hex/uuid string');
+    device.id = id.toLowerCase();
+  }
   const results = list(body.results, 'results').map((r, i) => parseResult(r, `results[${i}]`, variants));
   const failures = list(body.failures, 'failures').map((r, i) => parseFailure(r, `failures[${i}]`, variants));
   if (results.length + failures.length === 0) fail('the report has no results');

@@ -1,8 +1,9 @@
 import { networkInterfaces } from 'node:os';
-import { resolve } from 'node:path';
-import { EdgeoptError } from '../util/errors.js';
+import { basename, join, resolve } from 'node:path';
+import { EdgeoptError, describeError } from '../util/errors.js';
 import { modelSourcesFromPaths, modelSourcesFromRun, type DemoModelSource } from './models.js';
 import { startDemoServer } from './server.js';
+import type { DeviceRecorder } from './store-devices.js';
 
 export interface ServeDemoOptions {
   /** An `edgeopt run` output folder: its variants are served and device results go to its results.json. */
@@ -13,6 +14,8 @@ export interface ServeDemoOptions {
   resultsPath?: string;
   port?: number;
   host?: string;
+  /** Results store for the browsers' reports: a URL or path, false for none, undefined for the default. */
+  store?: string | false;
   /** Where the banner goes (stdout by default). */
   write?: (text: string) => void;
 }
@@ -38,6 +41,29 @@ function stopSignal(): Promise<void> {
   });
 }
 
+/** Opens the results store for browser reports; the implicit default store may fail with a warning only. */
+async function openRecorder(spec: string | undefined, sources: DemoModelSource[], run: string | undefined, write: (text: string) => void): Promise<DeviceRecorder | undefined> {
+  const { resolveStoreLocation, maskSecrets } = await import('../store/location.js');
+  const { openDeviceRecorder } = await import('./store-devices.js');
+  const { describeDemoModel } = await import('./models.js');
+  const { TOOL_VERSION } = await import('../pipeline/run.js');
+  const location = resolveStoreLocation(spec);
+  const models = await Promise.all(sources.map((s, i) => describeDemoModel(s, i)));
+  let modelName = models[0]!.name;
+  if (run) {
+    const { readResults } = await import('../results/io.js');
+    modelName = (await readResults(join(run, 'results.json')).catch(() => undefined))?.model?.name ?? basename(resolve(run));
+  }
+  try {
+    return await openDeviceRecorder(location, models, modelName, TOOL_VERSION);
+  } catch (err) {
+    const message = maskSecrets(describeError(err), location);
+    if (spec !== undefined || process.env.EDGEOPT_STORE) throw new EdgeoptError(`cannot open the results store: ${message}`);
+    write(`edgeopt: warning: browser reports will not be recorded in the results store (${message})\n`);
+    return undefined;
+  }
+}
+
 /** Starts the demo server, says where to open it, and serves until Ctrl+C (or SIGTERM). */
 export async function serveDemo(options: ServeDemoOptions): Promise<void> {
   const write = options.write ?? ((text: string) => process.stdout.write(text));
@@ -52,7 +78,11 @@ export async function serveDemo(options: ServeDemoOptions): Promise<void> {
     sources = modelSourcesFromPaths(options.models!);
   }
   const host = options.host ?? '127.0.0.1';
-  const server = await startDemoServer({ models: sources, resultsPath, port: options.port ?? 8080, host });
+  const recorder = options.store === false ? undefined : await openRecorder(options.store, sources, options.run, write);
+  const server = await startDemoServer({ models: sources, resultsPath, port: options.port ?? 8080, host, recorder }).catch(async (err: unknown) => {
+    await recorder?.close();
+    throw err;
+  });
   const port = Number(new URL(server.url).port);
   const everywhere = host === '0.0.0.0' || host === '::';
   const lines = [`edgeopt demo: ${server.models.map((m) => m.name).join(', ')}`, `  open ${everywhere ? `http://127.0.0.1:${port}/` : server.url}`];
@@ -63,6 +93,8 @@ export async function serveDemo(options: ServeDemoOptions): Promise<void> {
   }
   lines.push(`  device results -> ${server.resultsPath}`, '  Ctrl+C to stop');
   write(`${lines.join('\n')}\n`);
+  if (recorder) write(`  browser reports are also recorded in the results store ${recorder.display}\n`);
   await stopSignal();
   await server.close();
+  await recorder?.close();
 }

@@ -7,6 +7,7 @@ import { EdgeoptError, describeError } from '../util/errors.js';
 import { DeviceResultsStore, InvalidReportError, parseDeviceReport } from './device-results.js';
 import { describeDemoModel, publicModelInfo, type DemoModel, type DemoModelSource } from './models.js';
 import { demoStaticRoutes, type StaticFile, type StaticRoutes } from './static-files.js';
+import type { DeviceRecorder } from './store-devices.js';
 
 export interface DemoServerOptions {
   models: DemoModelSource[];
@@ -18,6 +19,8 @@ export interface DemoServerOptions {
   webDir?: string;
   distDir?: string;
   ortDistDir?: string;
+  /** Also records every report in the results store, the browser registered as a device. */
+  recorder?: DeviceRecorder;
 }
 
 export interface DemoServer {
@@ -153,8 +156,17 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       allowMethods(req, ['GET', 'HEAD', 'POST']);
       if (req.method === 'POST') {
         const report = parseDeviceReport(await readJsonBody(req), variantNames);
-        const stored = await store.append(report, new Date());
-        return sendJson(res, 201, { stored });
+        const receivedAt = new Date();
+        const stored = await store.append(report, receivedAt);
+        let recorded: { device: string; run: string } | null = null;
+        if (options.recorder) {
+          // The results file has it already; a store that fails is said on stderr and in the answer, not fatal.
+          recorded = await options.recorder.record(report, receivedAt).catch((err: unknown) => {
+            process.stderr.write(`edgeopt: warning: demo: not recorded in the results store (${describeError(err)})\n`);
+            return null;
+          });
+        }
+        return sendJson(res, 201, { stored, recorded });
       }
       return sendJson(res, 200, { variants: models.map((m) => m.name), devices: await store.devices() });
     }

@@ -204,7 +204,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
       }
       runMs = performance.now() - tPrepared;
     }
-    const run = toRun(fetched.id, job, result, error, { attempt, agentId, host, providers, queue });
+    const run = toRun(fetched.id, job, result, error, { attempt, agentId, host, providers, queue, timing: { lockMs: t.lockMs, fetchMs: t.fetchMs, prepareMs: tPrepared - tStart, runMs } });
     const failed = run.status === 'failed';
     const tRecord = performance.now();
     await db.transaction(async (tx) => {

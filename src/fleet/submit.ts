@@ -31,6 +31,8 @@ export interface SubmitOptions extends BenchSettings {
   leaseGraceS: number;
   /** How many times a job whose agent vanished is handed out again before it is failed. */
   retryLimit: number;
+  /** Submit every job this many times (repeated measurements over time; default 1). */
+  repeat?: number;
   progress: Progress;
 }
 
@@ -136,7 +138,7 @@ export async function submitJobs(options: SubmitOptions): Promise<Submission> {
       const id = randomUUID();
       const reference = variants.find((v) => v.variant === 'fp32') ?? variants[0]!;
       const jobs: Array<{ target: Target; job: FleetJob }> = [];
-      for (const target of options.targets) {
+      for (let copy = 0; copy < (options.repeat ?? 1); copy++) for (const target of options.targets) {
         for (const v of variants) {
           const model = { sha256: v.sha256, name: v.name, sizeBytes: v.sizeBytes };
           const base = { v: 1 as const, submissionId: id, variant: v.variant, model, timeoutS: options.timeoutS };
@@ -147,8 +149,8 @@ export async function submitJobs(options: SubmitOptions): Promise<Submission> {
           }
         }
       }
-      const settings = { scenarios: options.scenarios, runs: options.runs, warmup: options.warmup, rounds: options.rounds, maxRuns: options.maxRuns, providers: options.providers, eval: !!options.eval, evalImages: options.evalImages, timeoutS: options.timeoutS, leaseGraceS: options.leaseGraceS, retryLimit: options.retryLimit };
-      progress.step(`submitting ${jobs.length} job(s): ${variants.length} variant(s) × ${options.targets.length} target(s)${options.eval ? ' × (bench, eval)' : ''}`);
+      const settings = { scenarios: options.scenarios, runs: options.runs, warmup: options.warmup, rounds: options.rounds, maxRuns: options.maxRuns, providers: options.providers, eval: !!options.eval, evalImages: options.evalImages, timeoutS: options.timeoutS, leaseGraceS: options.leaseGraceS, retryLimit: options.retryLimit, repeat: options.repeat ?? 1 };
+      progress.step(`submitting ${jobs.length} job(s): ${variants.length} variant(s) × ${options.targets.length} target(s)${options.eval ? ' × (bench, eval)' : ''}${(options.repeat ?? 1) > 1 ? ` × ${options.repeat}` : ''}`);
       await db.transaction(async (tx) => {
         for (const v of variants) {
           await store.recordModel(v.sha256, v.name, v.sizeBytes, tx);

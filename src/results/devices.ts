@@ -9,6 +9,10 @@ export interface BrowserDeviceInfo {
   userAgent: string;
   hardwareConcurrency: number;
   platform?: string;
+  /** The name the person gave this browser; it becomes the device's name in the results store. */
+  name?: string;
+  /** A random id the page keeps in localStorage, so one browser is one device across visits. */
+  id?: string;
 }
 
 export type BrowserBackend = 'wasm' | 'webgpu';

@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoServer, type DemoServer } from '../../src/demo/server.js';
+import { describeDemoModel } from '../../src/demo/models.js';
+import { openDeviceRecorder } from '../../src/demo/store-devices.js';
+import { resolveStoreLocation, type StoreLocation } from '../../src/store/location.js';
+import { ResultsStore } from '../../src/store/store.js';
 import { loadModel, saveModel } from '../../src/onnx/model-io.js';
 import { convertToFloat16 } from '../../src/quantize/fp16.js';
 import type { Detection } from '../../src/eval/decode.js';
@@ -29,7 +33,7 @@ interface PageState {
   lastFrame: { width: number; height: number; variant: string; threads: number } | null;
   lastDetections: Array<Detection & { className: string }>;
   latency: { meanMs: number | null; p95Ms: number | null };
-  benchmark: { status: string; error: string | null; results: Array<Record<string, unknown>> };
+  benchmark: { status: string; error: string | null; results: Array<Record<string, unknown>>; recorded?: { device: string; run: string } | null };
   errors: string[];
 }
 
@@ -85,6 +89,7 @@ describe.skipIf(!hasAssets || !hasChromium)('edgeopt demo page in Chromium', () 
   let expected: Detection[];
   let cameraFile: string | undefined;
   const consoleErrors: string[] = [];
+  let storeLocation: StoreLocation;
 
   beforeAll(async () => {
     ensureBrowserModulesBuilt();
@@ -96,14 +101,14 @@ describe.skipIf(!hasAssets || !hasChromium)('edgeopt demo page in Chromium', () 
       const made = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-loop', '1', '-i', BUS, '-frames:v', '2', '-r', '5', '-pix_fmt', 'yuv420p', cameraFile]);
       if (made.status !== 0) throw new Error(`ffmpeg could not make the fake camera file: ${made.stderr}`);
     }
-    server = await startDemoServer({
-      models: [
-        { name: 'fp32', path: FP32 },
-        { name: 'int8-dynamic', path: INT8 },
-      ],
-      resultsPath: join(tmp, 'results.json'),
-      port: 0,
-    });
+    const models = [
+      { name: 'fp32', path: FP32 },
+      { name: 'int8-dynamic', path: INT8 },
+    ];
+    // Reports are also recorded in a results store: the browser registers as a device there.
+    storeLocation = resolveStoreLocation(join(tmp, 'store.db'));
+    const described = await Promise.all(models.map((m, i) => describeDemoModel(m, i)));
+    server = await startDemoServer({ models, resultsPath: join(tmp, 'results.json'), port: 0, recorder: await openDeviceRecorder(storeLocation, described, 'yolov5nu', '0.1.0') });
     const cameraArgs = cameraFile
       ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${cameraFile}`]
       : [];
@@ -261,6 +266,22 @@ describe.skipIf(!hasAssets || !hasChromium)('edgeopt demo page in Chromium', () 
     const rows = await page.$$eval('[data-testid=results-table] tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
     expect(rows).toHaveLength(configs);
     expect(rows[0]).toMatch(/wasm.*×1\.00.*×\d+\.\d\d/);
+    // The browser is a device in the results store now, its timings one run tied to the served files.
+    const deviceName = await page.inputValue('[data-testid=bench-device-name]');
+    expect(deviceName).toMatch(/^browser-[0-9a-f]{8}$/);
+    expect(state.benchmark.recorded).toMatchObject({ device: deviceName });
+    expect(await page.textContent('[data-testid=bench-status]')).toContain(`recorded for device ${deviceName}`);
+    const store = await ResultsStore.open(storeLocation);
+    try {
+      const [device] = await store.devices();
+      expect(device).toMatchObject({ name: deviceName, kind: 'browser', provenance: { userAgent, hardwareConcurrency: cores } });
+      const [run] = await store.runs({ device: deviceName });
+      expect(run).toMatchObject({ kind: 'browser', modelName: 'yolov5nu', status: 'complete' });
+      expect(run!.latencies).toHaveLength(2 * configs);
+      expect(run!.latencies.every((l) => l.scenario === 'wasm' && /^[0-9a-f]{64}$/.test(l.modelSha256 ?? ''))).toBe(true);
+    } finally {
+      await store.close();
+    }
     await screenshot(page, 'benchmark');
     expect(consoleErrors).toEqual([]);
   });

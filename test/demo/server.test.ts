@@ -303,3 +303,41 @@ describe.skipIf(!hasAssets)('edgeopt demo (CLI)', () => {
     }
   });
 });
+
+describe.skipIf(!hasAssets)('browser reports in the results store', () => {
+  it('register the browser as a device under its given name and record its timings as one run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgeopt-demo-store-'));
+    const { openDeviceRecorder, browserDeviceName } = await import('../../src/demo/store-devices.js');
+    const { describeDemoModel } = await import('../../src/demo/models.js');
+    const { resolveStoreLocation } = await import('../../src/store/location.js');
+    const { ResultsStore } = await import('../../src/store/store.js');
+    const models = [{ name: 'FP32', path: FP32 }];
+    const location = resolveStoreLocation(join(dir, 'store.db'));
+    const recorder = await openDeviceRecorder(location, await Promise.all(models.map((m, i) => describeDemoModel(m, i))), 'yolov5nu', '0.1.0');
+    const demo = await startDemoServer({ models, resultsPath: join(dir, 'results.json'), port: 0, recorder });
+    try {
+      const named = await postJson(demo.url, { device: { ...device, name: 'my-phone', id: 'ABCDEF12-0000-4000-8000-000000000000' }, results: [result('FP32', 80)] });
+      expect(named.status, named.body).toBe(201);
+      expect(JSON.parse(named.body).recorded).toMatchObject({ device: 'my-phone', run: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      const anonymous = await postJson(demo.url, { device: { ...device, id: 'abcdef12-0000-4000-8000-000000000000' }, results: [result('FP32', 90)] });
+      expect(JSON.parse(anonymous.body).recorded.device).toBe('browser-abcdef12');
+      expect(browserDeviceName({ userAgent: 'UA', hardwareConcurrency: 2 })).toMatch(/^browser-[0-9a-f]{8}$/);
+      const bad = await postJson(demo.url, { device: { ...device, name: 'my phone; drop' }, results: [result('FP32')] });
+      expect(bad.status).toBe(400);
+      expect(JSON.parse(bad.body).error).toMatch(/device\.name may use letters/);
+    } finally {
+      await demo.close();
+      await recorder.close();
+    }
+    const store = await ResultsStore.open(location);
+    try {
+      expect((await store.devices()).map((d) => [d.name, d.kind])).toEqual([['browser-abcdef12', 'browser'], ['my-phone', 'browser']]);
+      const [run] = await store.runs({ device: 'my-phone' });
+      expect(run).toMatchObject({ kind: 'browser', modelName: 'yolov5nu', latencies: [{ variant: 'FP32', scenario: 'wasm', threads: 1, provider: 'wasm', p50Ms: 80 }] });
+      expect(run!.latencies[0]!.modelSha256).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

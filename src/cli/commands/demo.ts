@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { serveDemo } from '../../demo/serve.js';
 import { action, parseNumberOption } from '../action.js';
+import { addStoreOptions, type StoreFlags } from '../store.js';
 
-interface DemoFlags {
+interface DemoFlags extends StoreFlags {
   model?: string[];
   run?: string;
   results?: string;
@@ -11,17 +12,18 @@ interface DemoFlags {
 }
 
 export function registerDemo(program: Command): void {
-  program
+  const command = program
     .command('demo')
     .description('serve a page that runs the models in the browser (camera or file) and benchmarks the device it runs on')
     .option('--model <onnx...>', 'ONNX models to offer (one or more)')
     .option('--run <dir>', 'an `edgeopt run` output folder: offer its variants and append device results to its results.json')
     .option('--results <file>', 'where device results go with --model (default: demo-results.json beside the first model)')
     .option('--port <n>', 'port to listen on (0: any free port)', parseNumberOption('--port', 0, 65535, true), 8080)
-    .option('--host <address>', 'address to bind; 0.0.0.0 lets other devices on the network take part', '127.0.0.1')
+    .option('--host <address>', 'address to bind; 0.0.0.0 lets other devices on the network take part', '127.0.0.1');
+  addStoreOptions(command, "the browsers' reports (they register as devices)")
     .action(
       action(async (flags: DemoFlags) => {
-        await serveDemo({ run: flags.run, models: flags.model, resultsPath: flags.results, port: flags.port, host: flags.host });
+        await serveDemo({ run: flags.run, models: flags.model, resultsPath: flags.results, port: flags.port, host: flags.host, store: flags.store });
       }),
     );
 }

@@ -22,6 +22,7 @@ interface SubmitFlags {
   timeoutS: number;
   leaseGraceS: number;
   retries: number;
+  repeat: number;
   json?: boolean;
 }
 
@@ -62,6 +63,7 @@ export function registerFleet(program: Command): void {
     .option('--timeout-s <s>', 'time limit per job; a job past it is killed and recorded as failed', parseNumberOption('--timeout-s', 1, 6 * 3600, true), 1800)
     .option('--lease-grace-s <s>', 'a job whose agent vanished is handed out again this long after its time limit', parseNumberOption('--lease-grace-s', 1, 3600, true), 60)
     .option('--retries <n>', 'how often such a job is handed out again before it is failed', parseNumberOption('--retries', 0, 20, true), 3)
+    .option('--repeat <n>', 'submit every job this many times (repeated measurements)', parseNumberOption('--repeat', 1, 100_000, true), 1)
     .option('--json', 'print the submission as JSON')
     .action(
       action(async (inputs: string[], flags: SubmitFlags) => {
@@ -93,6 +95,7 @@ export function registerFleet(program: Command): void {
             timeoutS: flags.timeoutS,
             leaseGraceS: flags.leaseGraceS,
             retryLimit: flags.retries,
+            repeat: flags.repeat,
             progress,
           });
           if (flags.json) process.stdout.write(`${JSON.stringify(submission, null, 2)}\n`);

@@ -1,0 +1,212 @@
+/**
+ * `npm run bench:fleet`: the fleet's targets, measured on this machine with real agent processes on
+ * a throwaway PostgreSQL cluster (or `--store postgres://…`).
+ *
+ * 1. Throughput: N small jobs (a tiny ONNX model, 1 timed run each; default 1000) through 8 agents.
+ *    Checks none lost and none recorded twice, and measures the queue's dispatch overhead per job:
+ *    (wall time − time inside the job runners) / N, with the fetch and prepare medians beside it.
+ *    Then the same with 2 of the 8 agents SIGKILLed mid-run and restarted.
+ * 2. Cross-device agreement (--yolo, needs ../shared/assets): two agents as two devices run one
+ *    submission of YOLOv5nu FP32, dynamic INT8 and static INT8; their p50s are compared with a local
+ *    benchmark of the same files (target: within 5%). Measure this on a quiet machine: other work on
+ *    the CPU moves both sides.
+ * Options: --jobs N, --agents N, --no-kill, --yolo, --runs N (YOLO), --store URL.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchmarkModels } from '../../bench/benchmark.js';
+import { machineProvenance } from '../../bench/provenance.js';
+import { makeGraph, makeModel, makeNode, makeValueInfo } from '../../onnx/builder.js';
+import { saveModel } from '../../onnx/model-io.js';
+import { makeTensor } from '../../onnx/tensor.js';
+import { DataType } from '../../onnx/types.js';
+import { resolveStoreLocation } from '../../store/location.js';
+import { ResultsStore } from '../../store/store.js';
+import { createDatabase, startTestCluster, type TestCluster } from './throwaway-cluster.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const flag = (name: string) => process.argv.includes(name);
+const argText = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : NaN;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function agent(url: string, device: string, tags: string[]): ChildProcess {
+  const args = [CLI, 'agent', '--store', url, '--device', device, ...tags.flatMap((t) => ['--tag', t]), '--poll-s', '0.05', '--heartbeat-s', '2', '--lease-check-s', '1', '-q'];
+  return spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+async function tinyModel(dir: string): Promise<string> {
+  const graph = makeGraph({
+    node: [makeNode('Conv', ['x', 'w'], ['y'], { pads: [1, 1, 1, 1] }, { name: 'conv' })],
+    initializer: [makeTensor('w', new Float32Array(8 * 3 * 3 * 3).fill(0.05), [8, 3, 3, 3])],
+    input: [makeValueInfo('x', DataType.FLOAT, [1, 3, 16, 16])],
+    output: [makeValueInfo('y', DataType.FLOAT, [1, 8, 16, 16])],
+  });
+  const path = join(dir, 'tiny.onnx');
+  await saveModel(makeModel(graph, { opset: 17 }), path);
+  return path;
+}
+
+async function stop(agents: ChildProcess[]): Promise<void> {
+  await Promise.all(agents.map((a) => new Promise<void>((r) => (a.exitCode !== null || a.signalCode !== null ? r() : (a.once('exit', () => r()), a.kill('SIGTERM'))))));
+}
+
+interface Timing { lockMs: number; fetchMs: number; prepareMs: number; runMs: number }
+
+async function throughput(url: string, dir: string, jobs: number, agentCount: number, kill: boolean): Promise<boolean> {
+  const store = await ResultsStore.open(resolveStoreLocation(url));
+  try {
+    const model = await tinyModel(dir);
+    const names = Array.from({ length: agentCount }, (_, i) => `host-agent-${i + 1}`);
+    const agents = names.map((n) => agent(url, n, ['tiny']));
+    // Agents register (after their provider probe) before the clock starts.
+    while (Number((await store.db.all<{ n: number }>("SELECT COUNT(*) AS n FROM agents WHERE state <> 'stopped'"))[0]!.n) < agentCount) await sleep(200);
+    const t0 = Date.now();
+    const submit = cli(['fleet', 'submit', '--store', url, '--tag', 'tiny', '--repeat', String(jobs), '--runs', '1', '--warmup', '0', '--rounds', '1', '--max-runs', '1', '--timeout-s', '20', '--lease-grace-s', '2', model]);
+    if (submit.status !== 0) throw new Error(submit.stderr);
+    const submitMs = Date.now() - t0;
+    const counts = async () => {
+      const rows = await store.db.all<{ state: string; n: number }>('SELECT state, COUNT(*) AS n FROM fleet_jobs GROUP BY state');
+      return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)])) as Record<string, number>;
+    };
+    let killed = 0;
+    for (;;) {
+      const c = await counts();
+      const finished = (c.done ?? 0) + (c.failed ?? 0);
+      if (kill && killed === 0 && finished >= jobs * 0.2) {
+        // Two agents die mid-run (SIGKILL: no clean-up at all), and are restarted a second later.
+        for (const i of [0, 1]) agents[i]!.kill('SIGKILL');
+        killed = 2;
+        await sleep(1000);
+        agents[0] = agent(url, names[0]!, ['tiny']);
+        agents[1] = agent(url, names[1]!, ['tiny']);
+      }
+      if (finished >= jobs) break;
+      await sleep(250);
+    }
+    const wallMs = Date.now() - t0;
+    await stop(agents);
+    const c = await counts();
+    const runRows = await store.db.all<{ job_id: string; provenance: string }>("SELECT job_id, provenance FROM runs WHERE kind = 'fleet'");
+    const dupes = await store.db.all("SELECT job_id FROM runs WHERE job_id IS NOT NULL GROUP BY job_id HAVING COUNT(*) > 1");
+    const retried = Number((await store.db.all<{ n: number }>('SELECT COUNT(*) AS n FROM fleet_jobs WHERE attempts > 1'))[0]!.n);
+    const lost = Number((await store.db.all<{ n: number }>('SELECT COUNT(*) AS n FROM fleet_jobs j WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.job_id = j.id)'))[0]!.n);
+    const timings = runRows.map((r) => (JSON.parse(r.provenance) as { timing?: Timing }).timing).filter((t): t is Timing => !!t);
+    const runMs = timings.reduce((a, t) => a + t.runMs, 0);
+    const overhead = (wallMs - submitMs - runMs) / jobs;
+    console.log(`\n${jobs} jobs through ${agentCount} agents${kill ? ', 2 of them SIGKILLed at 20% and restarted' : ''}:`);
+    console.log(`  done ${c.done ?? 0}, failed ${c.failed ?? 0}, run records ${runRows.length}, jobs recorded twice ${dupes.length}, jobs without a record ${lost}, jobs re-run after a lost lease ${retried}`);
+    console.log(`  wall ${(wallMs / 1000).toFixed(1)} s (submit ${(submitMs / 1000).toFixed(1)} s) → ${(jobs / (wallMs / 1000)).toFixed(2)} jobs/s; inside the job runners ${(runMs / jobs).toFixed(0)} ms per job`);
+    console.log(`  dispatch overhead per job (wall − submit − runner time) / N: ${overhead.toFixed(1)} ms${kill ? ' (includes the killed jobs\' lease wait)' : ''}; median fetch ${median(timings.map((t) => t.fetchMs)).toFixed(1)} ms, prepare ${median(timings.map((t) => t.prepareMs)).toFixed(1)} ms, host-lock wait ${median(timings.map((t) => t.lockMs)).toFixed(1)} ms`);
+    const good = (c.done ?? 0) === jobs && dupes.length === 0 && lost === 0 && runRows.length === jobs;
+    console.log(`  ${good ? 'OK' : 'FAILED'}: ${good ? 'none lost, none duplicated' : 'jobs lost, failed or duplicated'}${!kill ? `; queue overhead target < 20 ms per job: ${overhead < 20 ? 'met' : 'not met'}` : ''}`);
+    return good;
+  } finally {
+    await store.close();
+  }
+}
+
+async function crossDevice(url: string, dir: string, runs: number): Promise<boolean> {
+  const assets = process.env.EDGEOPT_ASSETS ?? join(ROOT, '..', 'shared', 'assets');
+  const source = join(assets, 'models', 'yolov5nu_fp32.onnx');
+  if (!existsSync(source)) {
+    console.log(`\ncross-device check skipped: ${source} not found (set EDGEOPT_ASSETS)`);
+    return true;
+  }
+  const files = { fp32: join(dir, 'fp32.onnx'), dynamic: join(dir, 'int8-dynamic.onnx'), static: join(dir, 'int8-static.onnx') };
+  const { copyFileSync } = await import('node:fs');
+  copyFileSync(source, files.fp32);
+  for (const [out, args] of [[files.dynamic, ['--mode', 'dynamic']], [files.static, ['--mode', 'static', '--calib', join(assets, 'coco128'), '--calib-limit', '32']]] as const) {
+    const q = cli(['quantize', files.fp32, '-o', out, ...args]);
+    if (q.status !== 0) throw new Error(`quantize: ${q.stderr}`);
+  }
+  const store = await ResultsStore.open(resolveStoreLocation(url));
+  try {
+    const agents = [agent(url, 'dev-a', []), agent(url, 'dev-b', [])];
+    const submit = cli(['fleet', 'submit', '--store', url, '--device', 'dev-a', '--device', 'dev-b', '--runs', String(runs), '--rounds', '3', '--timeout-s', '1800', files.fp32, files.dynamic, files.static]);
+    if (submit.status !== 0) throw new Error(submit.stderr);
+    const submission = submit.stdout.trim();
+    for (;;) {
+      const open = Number((await store.db.all<{ n: number }>("SELECT COUNT(*) AS n FROM fleet_jobs WHERE state IN ('queued', 'running')"))[0]!.n);
+      if (open === 0) break;
+      await sleep(1000);
+    }
+    await stop(agents);
+    const reportDir = join(dir, 'report');
+    const report = cli(['fleet', 'report', '--store', url, '--submission', submission, '-o', reportDir]);
+    console.log(`\nfleet report (2 agents as 2 devices on this host):\n${report.stdout.trim()}`);
+    // The local benchmark of the same files, same settings, right after (nothing else of ours runs).
+    const local = await benchmarkModels(Object.values(files), { scenarios: ['controlled'], runs, rounds: 3 });
+    const fleetRuns = await store.runs({ submissionId: submission, limit: 1000 });
+    let ok = true;
+    console.log('  variant        local p50   ' + ['dev-a', 'dev-b'].map((d) => `${d} p50 (vs local)`).join('   '));
+    for (const [variant, path] of [['fp32', files.fp32], ['int8-dynamic', files.dynamic], ['int8-static', files.static]] as const) {
+      const l = local.find((r) => r.model === path)!.stats!.p50Ms;
+      const cells = ['dev-a', 'dev-b'].map((device) => {
+        const f = fleetRuns.find((r) => r.device === device && r.latencies[0]?.variant === variant)?.latencies[0]?.p50Ms;
+        if (f === undefined) {
+          ok = false;
+          return 'missing';
+        }
+        const diff = f / l - 1;
+        if (Math.abs(diff) > 0.05) ok = false;
+        return `${f.toFixed(2)} ms (${diff >= 0 ? '+' : ''}${(diff * 100).toFixed(1)}%)`;
+      });
+      console.log(`  ${variant.padEnd(14)} ${`${l.toFixed(2)} ms`.padEnd(11)} ${cells.map((c) => c.padEnd(24)).join(' ')}`);
+    }
+    console.log(`  ${ok ? 'OK' : 'NOT MET'}: every variant on both devices within 5% of the local benchmark (load average now ${os.loadavg()[0]!.toFixed(1)})`);
+    return ok;
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(): Promise<number> {
+  const machine = machineProvenance();
+  const load = os.loadavg()[0]!;
+  console.log(`machine: ${machine.cpuModel}, ${machine.cores} cores; load average ${load.toFixed(1)}${load > machine.cores * 0.5 ? ' — the CPU is busy with other work: latency figures are noisy' : ''}`);
+  if (!existsSync(CLI)) throw new Error('build first: npm run build');
+  let cluster: TestCluster | undefined;
+  let url = argText('--store');
+  if (!url) {
+    cluster = startTestCluster();
+    url = cluster.url;
+  }
+  const dir = mkdtempSync(join(os.tmpdir(), 'edgeopt-bench-fleet-'));
+  let ok = true;
+  try {
+    const jobs = arg('--jobs', 1000);
+    const agents = arg('--agents', 8);
+    ok = (await throughput(await createDatabase(url, 'bench_fleet_plain'), dir, jobs, agents, false)) && ok;
+    if (!flag('--no-kill')) ok = (await throughput(await createDatabase(url, 'bench_fleet_kill'), dir, jobs, agents, true)) && ok;
+    if (flag('--yolo')) ok = (await crossDevice(await createDatabase(url, 'bench_fleet_yolo'), dir, arg('--runs', 100))) && ok;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    cluster?.stop();
+  }
+  return ok ? 0 : 1;
+}
+
+main().then((code) => process.exit(code), (err) => {
+  process.stderr.write(`bench-fleet: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
