@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { contractFeedBuilder, modelSignature, parseContractFlags, resolveContract } from '../../src/eval/contract/index.js';
 import { openSession } from '../../src/bench/session.js';
+import { FidelityAccumulator } from '../../src/eval/fidelity.js';
 import { encodeModel } from '../../src/onnx/model-io.js';
 import type { LoadedModel, NodeProto } from '../../src/onnx/types.js';
 import type { FeedBuilder, FeedRecord } from '../../src/quantize/calibrate/index.js';
@@ -41,21 +42,13 @@ export async function runFeeds(model: LoadedModel | string, record: FeedRecord):
   }
 }
 
-/** Cosine similarity and SQNR (dB) of a candidate output against a reference. */
+/** Cosine similarity and SQNR (dB) of a candidate output against a reference: edgeopt's fidelity on one tensor. */
 export function fidelity(reference: ArrayLike<number>, candidate: ArrayLike<number>): { cosine: number; sqnrDb: number } {
-  let dot = 0;
-  let rr = 0;
-  let cc = 0;
-  let noise = 0;
-  for (let i = 0; i < reference.length; i++) {
-    const r = reference[i]!;
-    const c = candidate[i]!;
-    dot += r * c;
-    rr += r * r;
-    cc += c * c;
-    noise += (r - c) * (r - c);
-  }
-  return { cosine: rr > 0 && cc > 0 ? dot / Math.sqrt(rr * cc) : rr === cc ? 1 : 0, sqnrDb: noise > 0 ? 10 * Math.log10(rr / noise) : Infinity };
+  const accumulator = new FidelityAccumulator('reference', 0);
+  const dims = [reference.length];
+  accumulator.add([{ name: 't', dims: [candidate.length], data: candidate }], [{ name: 't', dims, data: reference }]);
+  const { cosine, sqnrDb } = accumulator.result().outputs[0]!;
+  return { cosine, sqnrDb: sqnrDb ?? Infinity };
 }
 
 /**
