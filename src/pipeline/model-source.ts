@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { describeQuantization } from '../analyze/quantized.js';
 import { convertFile } from '../convert/convert.js';
 import { fetchOfficialModel, resolveModelSource, OFFICIAL_MODELS, type OfficialModelName } from '../convert/model-source.js';
 import { detectOutputLayout, type OutputLayoutInfo } from '../eval/decode.js';
@@ -8,6 +9,7 @@ import { getMetadata } from '../onnx/builder.js';
 import type { LoadedModel } from '../onnx/types.js';
 import { loadModel, saveModel } from '../onnx/model-io.js';
 import { buildDefaultModel } from '../models/defaults.js';
+import { dequantizeModel } from '../quantize/dequantize/index.js';
 import { BUILTIN_ARCHITECTURES, type BuiltinArchitecture } from '../models/zoo.js';
 import type { ModelInfo } from '../results/schema.js';
 import { sharedAsset } from '../util/assets.js';
@@ -19,6 +21,11 @@ const SHARED_DEFAULT = ['models', 'yolov5nu_fp32.onnx'];
 
 export interface PreparedModel {
   info: ModelInfo;
+  /**
+   * When `--model` was already quantized: the file as given (saved beside the baseline, measured as a variant of
+   * its own), while the FP32 baseline is its dequantized rebuild.
+   */
+  original?: { file: string; description: string };
   /** Where accuracy can be measured by default (COCO models only), when the shared data is present. */
   defaultEvalData?: string;
   /** Images for static INT8 calibration by default, when the shared data is present. */
@@ -91,16 +98,35 @@ export async function prepareModel(spec: string | undefined, outPath: string, pr
   } else {
     // Re-saved through edgeopt's writer (not copied), which also proves the file is a loadable model.
     prepared = await loadModel(path);
+    const quantized = describeQuantization(prepared.graph);
+    if (quantized.schemes.length > 0) {
+      // Never quantized twice: the variants start from the float model inside it, and the file itself is measured too.
+      const file = 'model_original.onnx';
+      await saveModel(prepared, join(dirname(outPath), file));
+      prepared = dequantizeModel(prepared).model;
+      await saveModel(prepared, outPath);
+      notes.push(
+        `${basename(path)} is already quantized (${quantized.description}): the FP32 baseline is its dequantized rebuild ` +
+          `(weights (q − zero point) × scale, keeping their 8-bit rounding), every variant is built from that, and the file as given is the variant 'original'.`,
+      );
+      const info = { source: chosen, name: basename(path).replace(/\.onnx$/i, ''), notes };
+      return { ...finish(prepared, info, family), original: { file, description: `the model as given: ${quantized.description}` } };
+    }
     await saveModel(prepared, outPath);
   }
+  return finish(prepared, { source: chosen, name: basename(path).replace(/\.(onnx|pt|pth)$/i, ''), notes }, family);
+}
+
+/** Family, synthetic flag and default data of a prepared FP32 model, from its metadata and output layout. */
+function finish(prepared: LoadedModel, info: { source: string; name: string; notes: string[] }, known: string | undefined): PreparedModel {
   const metadata = getMetadata(prepared);
   const synthetic = metadata.edgeopt_synthetic === 'true';
   const layout = outputLayout(prepared);
-  family ??= metadata.edgeopt_family ?? (layout ? familyOfLayout(layout.layout) : undefined);
+  const family = known ?? metadata.edgeopt_family ?? (layout ? familyOfLayout(layout.layout) : undefined);
   const coco = (parseNamesMetadata(metadata.names)?.length ?? layout?.numClasses) === 80;
-  if (!coco) notes.push('The model is not an 80-class COCO model: accuracy needs --eval with your own labelled images.');
+  if (!coco) info.notes.push('The model is not an 80-class COCO model: accuracy needs --eval with your own labelled images.');
   return {
-    info: { source: chosen, name: basename(path).replace(/\.(onnx|pt|pth)$/i, ''), family, synthetic, notes },
+    info: { ...info, family, synthetic },
     defaultEvalData: coco && !synthetic ? sharedAsset('coco_val128') : undefined,
     defaultCalibData: sharedAsset('coco128', 'images'),
   };

@@ -180,6 +180,12 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
         return failed;
       });
       results.variants.push(variant);
+      if (plan.name === 'fp32' && source.original) {
+        // An already-quantized --model: the baseline is its FP32 rebuild, and the file itself is measured beside it.
+        variant.description = 'FP32 rebuilt from the quantized model (quantize --mode dequantize)';
+        const original = { name: 'original', description: source.original.description, file: source.original.file, needsCalibration: false };
+        results.variants.push(await buildVariant(original, join(outDir, original.file), outDir, undefined, progress));
+      }
       await save();
     }
     const built = results.variants.filter((v) => v.sizeBytes > 0);
