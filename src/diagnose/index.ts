@@ -4,3 +4,4 @@ export { aggregateTrace, type NodeTime, type OpTypeTime, type TraceAggregate } f
 export { graphCensus, censusChanges, qualifiedOpType, type GraphCensus, type OpCount, type OpCountChange } from './census.js';
 export { compareProfiles, type OpComparison, type OpDelta, type ProfileSummary } from './compare.js';
 export { findings, type FindingsInput } from './findings.js';
+export { formatComparison, formatDiagnosis, formatProfile } from './format.js';

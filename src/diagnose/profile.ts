@@ -39,6 +39,8 @@ export interface Profile {
   /** Profiled runs kept. */
   runs: number;
   provider: string;
+  /** Providers tried before `provider` and why they failed (an explicit fallback the user must hear about). */
+  failedProviders: Array<{ provider: string; reason: string }>;
   sessionOptions: Record<string, unknown>;
   /** Mean model_run time under the profiler, ms (profiling itself adds some). */
   runMs: number;
@@ -96,6 +98,7 @@ export async function profileModel(modelPath: string, options: ProfileOptions = 
       warmup,
       runs: aggregate.runs,
       provider: reply.provider,
+      failedProviders: reply.failedProviders,
       sessionOptions: reply.sessionOptions,
       runMs: aggregate.runMs,
       kernelMs: aggregate.kernelMs,

@@ -62,7 +62,7 @@ function profile(model: string, runMs: number, ops: Array<[string, number, numbe
   const kernelMs = ops.reduce((s, [, ms]) => s + ms, 0);
   const census = { nodeCount: 0, opTypes: [] };
   return {
-    model, scenario: 'controlled', threads: 1, warmup: 1, runs: 5, provider: 'cpu', sessionOptions: {}, runMs, kernelMs,
+    model, scenario: 'controlled', threads: 1, warmup: 1, runs: 5, provider: 'cpu', failedProviders: [], sessionOptions: {}, runMs, kernelMs,
     opTypes: ops.map(([opType, msPerRun, count]) => ({ opType, msPerRun, count, share: msPerRun / kernelMs })),
     topNodes: [], graph: census, optimizedGraph: census, graphChanges: [],
   };

@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { analyzeModel } from '../../analyze/analyze.js';
-import { formatAnalysis } from '../../analyze/format.js';
-import { loadModel } from '../../onnx/model-io.js';
-import { assertReadableFile } from '../../util/fs.js';
 import { action } from '../action.js';
 
 export function registerAnalyze(program: Command): void {
@@ -13,6 +9,10 @@ export function registerAnalyze(program: Command): void {
     .option('--json', 'print one JSON object instead of the table')
     .action(
       action(async (modelPath: string, options: { json?: boolean }) => {
+        const { assertReadableFile } = await import('../../util/fs.js');
+        const { analyzeModel } = await import('../../analyze/analyze.js');
+        const { formatAnalysis } = await import('../../analyze/format.js');
+        const { loadModel } = await import('../../onnx/model-io.js');
         const fileBytes = await assertReadableFile(modelPath, 'model');
         const analysis = analyzeModel(await loadModel(modelPath), { fileBytes });
         process.stdout.write(options.json ? `${JSON.stringify(analysis, null, 2)}\n` : `${modelPath}\n${formatAnalysis(analysis)}`);

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { convertFile } from '../../convert/convert.js';
 import { DEFAULT_IMGSZ, DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, resolveBuildOptions } from '../../models/build.js';
-import { stderrProgress } from '../../util/progress.js';
 import { action, parseNumberOption } from '../action.js';
+import { LIMITS, progressFor, quietOption } from '../options.js';
 
 interface ConvertFlags {
   output: string;
@@ -10,6 +9,7 @@ interface ConvertFlags {
   opset: number;
   dynamicBatch?: boolean;
   json?: boolean;
+  quiet?: boolean;
 }
 
 export function registerConvert(program: Command): void {
@@ -18,15 +18,18 @@ export function registerConvert(program: Command): void {
     .description('convert a YOLOv5 / Ultralytics (YOLOv5u, YOLOv8, YOLO11) .pt checkpoint to ONNX, natively and safely (no Python, nothing in the file is executed)')
     .argument('<checkpoint>', '.pt checkpoint file')
     .requiredOption('-o, --output <model.onnx>', 'ONNX file to write')
-    .option('--imgsz <pixels>', 'square input size, a multiple of the stride 32', parseNumberOption('--imgsz', 32, 8192, true), DEFAULT_IMGSZ)
+    .option('--imgsz <pixels>', 'square input size, a multiple of the stride 32', parseNumberOption('--imgsz', LIMITS.imgsz.min, LIMITS.imgsz.max, true), DEFAULT_IMGSZ)
     .option('--opset <version>', `ONNX opset (${MIN_OPSET}-${MAX_OPSET})`, parseNumberOption('--opset', MIN_OPSET, MAX_OPSET, true), DEFAULT_OPSET)
     .option('--dynamic-batch', 'symbolic batch axis instead of batch 1')
     .option('--json', 'print one JSON object describing the conversion')
+    .addOption(quietOption())
     .action(
       action(async (checkpoint: string, flags: ConvertFlags) => {
         // Validate the flags before reading anything, so a bad flag never costs a conversion.
         resolveBuildOptions({ imgsz: flags.imgsz, opset: flags.opset });
-        const progress = stderrProgress({ quiet: flags.json });
+        const progress = progressFor(flags);
+        const { convertFile } = await import('../../convert/convert.js');
+        const { formatConversion } = await import('../../convert/format.js');
         progress.step(`converting ${checkpoint}`);
         const { contractStamp } = await import('../../eval/contract/index.js');
         const { info, bytes } = await convertFile(checkpoint, flags.output, {
@@ -39,12 +42,7 @@ export function registerConvert(program: Command): void {
           process.stdout.write(`${JSON.stringify({ output: flags.output, bytes, ...info })}\n`);
           return;
         }
-        const outputShape = info.family === 'yolov5' ? 'rows of cx,cy,w,h,obj,classes' : 'cx,cy,w,h,classes × anchors';
-        process.stdout.write(
-          `${flags.output}: ${info.architecture} (${info.family}), ${info.nc} classes, ${info.params.toLocaleString('en-US')} parameters, ` +
-            `input ${info.imgsz.join('x')}, opset ${info.opset}${info.dynamicBatch ? ', dynamic batch' : ''}, output0 ${outputShape}; ` +
-            `${(bytes / 1e6).toFixed(1)} MB in ${info.seconds.toFixed(2)} s\n`,
-        );
+        process.stdout.write(formatConversion(flags.output, info, bytes));
       }),
     );
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { serveDemo } from '../../demo/serve.js';
-import { action, parseNumberOption } from '../action.js';
+import { action } from '../action.js';
+import { portOption } from '../options.js';
 import { addStoreOptions, type StoreFlags } from '../store.js';
 
 interface DemoFlags extends StoreFlags {
@@ -18,11 +18,12 @@ export function registerDemo(program: Command): void {
     .option('--model <onnx...>', 'ONNX models to offer (one or more)')
     .option('--run <dir>', 'an `edgeopt run` output folder: offer its variants and append device results to its results.json')
     .option('--results <file>', 'where device results go with --model (default: demo-results.json beside the first model)')
-    .option('--port <n>', 'port to listen on (0: any free port)', parseNumberOption('--port', 0, 65535, true), 8080)
+    .addOption(portOption('port to listen on (0: any free port)', 8080))
     .option('--host <address>', 'address to bind; 0.0.0.0 lets other devices on the network take part', '127.0.0.1');
   addStoreOptions(command, "the browsers' reports (they register as devices)")
     .action(
       action(async (flags: DemoFlags) => {
+        const { serveDemo } = await import('../../demo/serve.js');
         await serveDemo({ run: flags.run, models: flags.model, resultsPath: flags.results, port: flags.port, host: flags.host, store: flags.store });
       }),
     );

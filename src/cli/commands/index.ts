@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
-import { registerBench, registerDiagnose } from './bench.js';
+import { registerBench } from './bench.js';
+import { registerDiagnose } from './diagnose.js';
 import { registerConvert } from './convert.js';
 import { registerDemo } from './demo.js';
 import { registerDetect } from './detect.js';

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { optimizeModelFile } from '../../optimize/file.js';
-import { REWRITES, resolveRewrites } from '../../optimize/index.js';
-import { assertReadableFile } from '../../util/fs.js';
+import { REWRITES } from '../../optimize/rewrites/index.js';
 import { action } from '../action.js';
 
 interface OptimizeFlags {
@@ -20,21 +18,17 @@ export function registerOptimize(program: Command): void {
     .option('--json', 'print one JSON object instead of the summary')
     .action(
       action(async (modelPath: string, flags: OptimizeFlags) => {
+        const { resolveRewrites } = await import('../../optimize/index.js');
+        const { optimizeModelFile } = await import('../../optimize/file.js');
+        const { formatOptimizeResult } = await import('../../optimize/format.js');
+        const { assertReadableFile } = await import('../../util/fs.js');
         const rewrites = flags.rewrites === undefined
           ? undefined
           : resolveRewrites(flags.rewrites.split(',').map((s) => s.trim()).filter(Boolean));
         await assertReadableFile(modelPath, 'model');
         const { contractStamp } = await import('../../eval/contract/index.js');
         const result = await optimizeModelFile(modelPath, flags.output, { rewrites, stamp: contractStamp() });
-        if (flags.json) {
-          process.stdout.write(`${JSON.stringify(result)}\n`);
-          return;
-        }
-        const { report } = result;
-        for (const a of report.applied) {
-          process.stdout.write(`${a.rewrite}: ${a.matches === 0 ? 'no match (model unchanged by it)' : `${a.matches} match(es), replaced ${a.nodes.join(', ')}`}\n`);
-        }
-        process.stdout.write(`nodes ${report.nodesBefore} → ${report.nodesAfter}; wrote ${result.output} (${(result.bytes / 1e6).toFixed(1)} MB)\n`);
+        process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatOptimizeResult(result));
       }),
     );
 }

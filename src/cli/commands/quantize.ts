@@ -1,12 +1,12 @@
 import { Option, type Command } from 'commander';
-import { quantizeMixedPrecisionFile, type MixedPrecisionFileResult } from '../../pipeline/mixed-precision.js';
-import { CALIBRATION_METHODS, QUANT_TYPES, modes, quantizeModelFile, type QuantType, type QuantizeFileResult } from '../../quantize/index.js';
+import { CALIBRATION_METHODS } from '../../quantize/calibrate/methods.js';
+import { QUANT_TYPES, type QuantType } from '../../quantize/math.js';
+import { QUANTIZE_MODE_NAMES } from '../../quantize/mode-names.js';
 import { parseMaxBad } from '../../util/data-quality.js';
 import { EdgeoptError } from '../../util/errors.js';
-import { assertReadableFile } from '../../util/fs.js';
-import { stderrProgress } from '../../util/progress.js';
 import { action, parseNumberOption } from '../action.js';
 import { addContractOptions, contractFlagsFrom, type ContractOptionFlags } from '../contract-options.js';
+import { LIMITS, calibImagesOption, countParser, deprecatedAlias, evalImagesOption, progressFor, quietOption } from '../options.js';
 
 interface QuantizeFlags extends ContractOptionFlags {
   output: string;
@@ -18,7 +18,7 @@ interface QuantizeFlags extends ContractOptionFlags {
   opTypes?: string;
   gridSnap: boolean;
   calib?: string;
-  calibLimit?: number;
+  calibImages?: number;
   maxBad?: number;
   strict?: boolean;
   method?: string;
@@ -34,15 +34,17 @@ interface QuantizeFlags extends ContractOptionFlags {
   eval?: string;
   evalImages?: number;
   json?: boolean;
+  quiet?: boolean;
 }
 
 export function registerQuantize(program: Command): void {
+  const calibImages = calibImagesOption('static: use at most this many calibration images');
   const command = program
     .command('quantize')
     .description('make an INT8 or FP16 variant of an ONNX model (dynamic INT8, static QDQ INT8 with calibration, FP16, accuracy-aware mixed INT8/float), or rebuild the FP32 model of a quantized one (dequantize)')
     .argument('<model>', 'input ONNX model')
     .requiredOption('-o, --output <path>', 'where to write the quantized model')
-    .option('--mode <mode>', `quantization mode (${Object.keys(modes).join(', ')})`, 'dynamic')
+    .option('--mode <mode>', `quantization mode (${QUANTIZE_MODE_NAMES.join(', ')})`, 'dynamic')
     .option('--weight-type <type>', `weight storage type (${QUANT_TYPES.join(', ')}); dynamic default uint8, static always int8`)
     .option('--per-channel', 'one weight scale per output channel (static: the default)')
     .option('--per-tensor', 'one weight scale per tensor (static)')
@@ -50,7 +52,7 @@ export function registerQuantize(program: Command): void {
     .option('--op-types <list>', 'comma-separated op types to quantize (default: all the mode supports)')
     .option('--no-grid-snap', "dynamic: use onnxruntime's scale formula even for weights already on a quantization grid")
     .option('--calib <dir>', 'static: folder of calibration images (preprocessed like the model input), or a data.yaml (its train split) / COCO JSON')
-    .option('--calib-limit <n>', 'static: use at most this many calibration images', parseNumberOption('--calib-limit', 1, 1e6, true))
+    .addOption(calibImages)
     .option('--max-bad <percent>', 'static: fail when more than this share of the calibration images (or --eval data) is unreadable; each is skipped with a warning', parseMaxBad, 0.05)
     .option('--strict', 'static: fail at the first unreadable calibration image or bad label')
     .addOption(new Option('--method <name>', 'static: calibration method').choices([...CALIBRATION_METHODS]).default('percentile'))
@@ -64,21 +66,26 @@ export function registerQuantize(program: Command): void {
     .option('--fp16-block <ops>', 'fp16: comma-separated op types kept in float32')
     .option('--max-drop <points>', 'static: accuracy-aware mixed precision; return layers to float until mAP50-95 drops at most this much (needs --eval)', parseNumberOption('--max-drop', 0, 100))
     .option('--eval <path>', 'dataset for --max-drop (YOLO or VOC folder, data.yaml, COCO JSON)')
-    .option('--eval-images <n>', 'evaluate --max-drop on at most this many images', parseNumberOption('--eval-images', 1, 1e6, true))
-    .option('--json', 'print one JSON object instead of the summary');
+    .addOption(evalImagesOption('evaluate --max-drop on at most this many images'))
+    .option('--json', 'print one JSON object instead of the summary')
+    .addOption(quietOption());
+  deprecatedAlias(command, '--calib-limit', calibImages, countParser('--calib-limit', LIMITS.images));
   addContractOptions(command)
     .action(
       action(async (modelPath: string, flags: QuantizeFlags) => {
         const contractFlags = contractFlagsFrom(flags);
+        const { modes, quantizeModelFile } = await import('../../quantize/index.js');
         if (!modes[flags.mode]) {
           throw new EdgeoptError(`unknown --mode '${flags.mode}' (available: ${Object.keys(modes).join(', ')})`);
         }
         if (flags.weightType !== undefined && !QUANT_TYPES.includes(flags.weightType as QuantType)) {
           throw new EdgeoptError(`unknown --weight-type '${flags.weightType}' (use ${QUANT_TYPES.join(' or ')})`);
         }
+        const { assertReadableFile } = await import('../../util/fs.js');
         await assertReadableFile(modelPath, 'model');
-        // --json quiets progress, not warnings (a skipped calibration image is never silent).
-        const progress = { ...stderrProgress({ quiet: flags.json }), warn: stderrProgress().warn };
+        // --json and --quiet silence progress, not warnings (a skipped calibration image is never silent).
+        const progress = progressFor(flags);
+        const { formatMixedPrecision, formatQuantizeSummary } = await import('../../quantize/format.js');
         progress.step(`quantizing ${modelPath} (${flags.mode})`);
         if (flags.mode === 'static' && !flags.calib) throw new EdgeoptError('--mode static needs --calib <image folder>');
         if (flags.maxDrop !== undefined && (flags.mode !== 'static' || !flags.eval)) {
@@ -100,7 +107,7 @@ export function registerQuantize(program: Command): void {
           opTypes: splitList(flags.opTypes),
           snapToGrid: flags.gridSnap,
           calib: flags.calib,
-          calibLimit: flags.calibLimit,
+          calibLimit: flags.calibImages,
           maxBad: flags.maxBad,
           strict: flags.strict,
           method: flags.method,
@@ -114,60 +121,19 @@ export function registerQuantize(program: Command): void {
           progress,
         };
         if (flags.maxDrop !== undefined) {
+          const { quantizeMixedPrecisionFile } = await import('../../pipeline/mixed-precision.js');
           const mixed = await quantizeMixedPrecisionFile(modelPath, flags.output, { ...options, maxDrop: flags.maxDrop, evalData: flags.eval!, evalImages: flags.evalImages });
-          process.stdout.write(flags.json ? `${JSON.stringify(mixed, null, 2)}\n` : formatMixed(mixed));
+          process.stdout.write(flags.json ? `${JSON.stringify(mixed, null, 2)}\n` : formatMixedPrecision(mixed));
           return mixed.report.met ? 0 : 3;
         }
         const result = await quantizeModelFile(modelPath, flags.output, options);
         for (const name of result.report.unmatchedExcludes) progress.warn(`--exclude '${name}' matched no node`);
-        process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatSummary(result));
+        process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatQuantizeSummary(result));
       }),
     );
-}
-
-function formatMixed(result: MixedPrecisionFileResult): string {
-  const r = result.report;
-  const lat = (ms?: number) => (ms === undefined ? '' : `, ${ms.toFixed(1)} ms`);
-  const lines = [
-    `${result.inputPath} -> ${result.outputPath} (mixed precision, target: at most ${r.maxDrop} mAP50-95 points below FP32 ${r.baselineMap.toFixed(2)})`,
-    `  fully INT8   mAP50-95 ${r.fullyQuantized.map.toFixed(2)} (−${r.fullyQuantized.drop.toFixed(2)})${lat(r.fullyQuantized.latencyMs)}`,
-    `  final        mAP50-95 ${r.final.map.toFixed(2)} (−${r.final.drop.toFixed(2)})${lat(r.final.latencyMs)}, ${r.final.floatBlocks.length} conv blocks in float`,
-    ...r.final.floatBlocks.map((b) => `    float: ${b}`),
-    ...(r.latencyCostMs === undefined ? [] : [`  latency cost of the float blocks: ${r.latencyCostMs.toFixed(1)} ms`]),
-    `  target ${r.met ? 'met' : 'NOT met'}`,
-  ];
-  return `${lines.join('\n')}\n`;
 }
 
 function splitList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   return value.split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(2)} MB`;
-}
-
-function histogram(counts: Record<string, number>): string {
-  const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);
-  return entries.length ? entries.map(([op, n]) => `${op} ${n}`).join(', ') : 'none';
-}
-
-function formatSummary(result: QuantizeFileResult): string {
-  const r = result.report;
-  const layout = `${r.weightType} weights, ${r.perChannel ? 'per-channel' : 'per-tensor'}${r.symmetricWeights ? ', symmetric' : ''}`;
-  const size = result.compression >= 1 ? `${result.compression.toFixed(2)}x smaller` : `${(1 / result.compression).toFixed(2)}x larger`;
-  const lines = [
-    `${result.inputPath} -> ${result.outputPath} (${r.mode}, ${layout})`,
-    `  ${r.mode === 'dequantize' ? 'rebuilt  ' : 'quantized'}  ${histogram(r.quantized)}`,
-    `  inserted   ${histogram(r.inserted)}`,
-    `  skipped    ${r.skipped.length}`,
-    ...r.skipped.slice(0, 10).map((s) => `    ${s.opType} ${s.node}: ${s.reason}`),
-    ...(r.skipped.length > 10 ? [`    … ${r.skipped.length - 10} more (see --json)`] : []),
-    `  nodes      ${r.nodesBefore} -> ${r.nodesAfter}`,
-    `  size       ${megabytes(result.inputBytes)} -> ${megabytes(result.outputBytes)} (${size})`,
-    `  time       ${result.quantizeMs.toFixed(0)} ms quantizing, ${result.totalMs.toFixed(0)} ms with load and save`,
-    ...r.notes.map((n) => `  note: ${n}`),
-  ];
-  return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { dirname, join } from 'node:path';
-import { readResults } from '../../results/io.js';
-import { writeReport } from '../../report/write.js';
 import { action } from '../action.js';
 
 export function registerReport(program: Command): void {
@@ -11,6 +9,8 @@ export function registerReport(program: Command): void {
     .argument('<results.json>', 'results written by edgeopt run')
     .action(
       action(async (path: string) => {
+        const { readResults } = await import('../../results/io.js');
+        const { writeReport } = await import('../../report/write.js');
         const results = await readResults(path);
         const files = await writeReport(dirname(path), results);
         process.stdout.write(`${files.map((f) => join(dirname(path), f)).join('\n')}\n`);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { readResults } from '../../results/io.js';
-import { selectVariant, type SelectScenario } from '../../select/select.js';
+import type { SelectScenario } from '../../select/select.js';
 import { action, parseNumberOption } from '../action.js';
 
 export function registerSelect(program: Command): void {
@@ -17,14 +16,12 @@ export function registerSelect(program: Command): void {
     .option('--json', 'print the selection as JSON')
     .action(
       action(async (path: string, opts: { maxLatencyMs?: number; maxSizeMb?: number; maxMapDrop?: number; minFidelity?: number; scenario: SelectScenario; json?: boolean }) => {
+        const { readResults } = await import('../../results/io.js');
+        const { selectVariant } = await import('../../select/select.js');
+        const { formatSelection } = await import('../../select/format.js');
         const results = await readResults(path);
         const selection = selectVariant(results, { maxLatencyMs: opts.maxLatencyMs, maxSizeMb: opts.maxSizeMb, maxMapDrop: opts.maxMapDrop, minFidelity: opts.minFidelity }, opts.scenario);
-        if (opts.json) {
-          process.stdout.write(`${JSON.stringify(selection, null, 2)}\n`);
-        } else {
-          process.stdout.write(`${selection.summary}\n\n`);
-          for (const r of selection.reasons) process.stdout.write(`  ${r.variant === selection.chosen ? '*' : r.accepted ? ' ' : 'x'} ${r.text}\n`);
-        }
+        process.stdout.write(opts.json ? `${JSON.stringify(selection, null, 2)}\n` : formatSelection(selection));
         return selection.chosen ? 0 : 3;
       }),
     );

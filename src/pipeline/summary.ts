@@ -1,0 +1,26 @@
+/** The summary `edgeopt run` prints on stdout: the variant table, the headline findings, the selection. */
+import { join } from 'node:path';
+import type { RunResults } from '../results/schema.js';
+
+/** The run's summary; `outDir` is where results.json and report.md were written. */
+export function formatRunSummary(results: RunResults, outDir: string): string {
+  const lines: string[] = [];
+  const fp32 = results.variants.find((v) => v.name === 'fp32');
+  lines.push(`model: ${results.model.name}${results.model.synthetic ? ' (synthetic weights: latency only)' : ''}`);
+  lines.push('');
+  lines.push(`${'variant'.padEnd(24)} ${'size MB'.padStart(8)} ${'1-thr p50'.padStart(10)} ${'vs FP32'.padStart(8)} ${'N-thr p50'.padStart(10)} ${'mAP50-95'.padStart(9)}`);
+  for (const v of results.variants) {
+    const c = v.benchmarks.controlled;
+    const p = v.benchmarks.practical;
+    const ratio = c && fp32?.benchmarks.controlled ? `${(fp32.benchmarks.controlled.p50Ms / c.p50Ms).toFixed(2)}x` : '–';
+    lines.push(
+      `${v.name.padEnd(24)} ${(v.sizeBytes / 1e6).toFixed(2).padStart(8)} ${(c ? `${c.p50Ms.toFixed(1)} ms` : '–').padStart(10)} ${ratio.padStart(8)} ${(p ? `${p.p50Ms.toFixed(1)} ms` : '–').padStart(10)} ${(v.accuracy ? (v.accuracy.map50_95 * 100).toFixed(2) : '–').padStart(9)}`,
+    );
+  }
+  lines.push('');
+  for (const f of results.headlines ?? results.findings) lines.push(`- ${f}`);
+  if (results.headlines && results.findings.length > results.headlines.length) lines.push(`  (${results.findings.length} findings in all: see report.md)`);
+  if (results.selection) lines.push('', results.selection.summary);
+  lines.push('', `wrote ${join(outDir, 'results.json')} and ${join(outDir, 'report.md')}${results.status === 'partial' ? ' (PARTIAL: see errors in the report)' : ''}`);
+  return `${lines.join('\n')}\n`;
+}
