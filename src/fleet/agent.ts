@@ -107,7 +107,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
     maintenanceIntervalSeconds: options.maintenanceIntervalSeconds,
     onError: (message) => progress.warn(`queue: ${message}`),
   });
-  for (const q of queues) await ensureQueue(boss, q);
+  for (const q of queues) await ensureQueue(db, boss, q);
   progress.step(`agent ${agentId.slice(0, 8)} on device ${options.device} (host ${host}, providers ${providers.join(', ') || 'none'}) working ${queues.join(', ')}`);
 
   const heartbeat = setInterval(() => {

@@ -29,16 +29,36 @@ export async function openQueue(db: PostgresDatabase, options: QueueOptions = {}
   });
   // pg-boss reports background failures as events; unheard, they would crash the process.
   boss.on('error', (err) => options.onError?.(maskSecrets(describeError(err), db.location)));
-  await boss.start();
+  await serialized(db, () => boss.start());
   return boss;
 }
 
-/** Creates the queue if it does not exist (pg-boss 10 needs a queue before jobs go into it). */
-export async function ensureQueue(boss: PgBoss, name: string): Promise<void> {
+/** An advisory-lock key for the fleet's set-up steps (installing pg-boss, creating queues). */
+const SETUP_LOCK_KEY = 0x6564_7175;
+
+/**
+ * Runs `fn` while holding a session advisory lock: eight agents starting at once would otherwise
+ * create pg-boss's schema and the same queue partitions concurrently, and PostgreSQL answers such
+ * DDL races with a deadlock error.
+ */
+async function serialized<T>(db: PostgresDatabase, fn: () => Promise<T>): Promise<T> {
+  const client = await db.connect();
   try {
-    await boss.createQueue(name);
-  } catch (err) {
-    // Two submitters creating the same queue at once: the loser's partition already exists.
-    if (!/already exists/.test(describeError(err))) throw err;
+    await client.query('SELECT pg_advisory_lock($1)', [SETUP_LOCK_KEY]);
+    try {
+      return await fn();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [SETUP_LOCK_KEY]);
+    }
+  } finally {
+    client.release();
   }
+}
+
+/** Creates the queue if it does not exist (pg-boss 10 needs a queue before jobs go into it). */
+export async function ensureQueue(db: PostgresDatabase, boss: PgBoss, name: string): Promise<void> {
+  await serialized(db, async () => {
+    if (await boss.getQueue(name)) return;
+    await boss.createQueue(name);
+  });
 }

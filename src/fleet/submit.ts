@@ -134,7 +134,7 @@ export async function submitJobs(options: SubmitOptions): Promise<Submission> {
 
     const boss = await openQueue(db, { supervise: false });
     try {
-      for (const target of options.targets) await ensureQueue(boss, queueName(target));
+      for (const target of options.targets) await ensureQueue(db, boss, queueName(target));
       const id = randomUUID();
       const reference = variants.find((v) => v.variant === 'fp32') ?? variants[0]!;
       const jobs: Array<{ target: Target; job: FleetJob }> = [];

@@ -36,7 +36,10 @@ export async function openPostgres(location: Extract<StoreLocation, { kind: 'pos
   pool.on('error', () => undefined);
   const mask = (err: unknown) => new EdgeoptError(`results store ${location.display}: ${maskSecrets(describeError(err), location)}`, { cause: undefined });
   try {
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${STORE_SCHEMA}`);
+    // Two processes creating the schema at once: the loser sees a unique violation, and the schema exists.
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${STORE_SCHEMA}`).catch((err: { code?: string }) => {
+      if (err?.code !== '23505') throw err;
+    });
   } catch (err) {
     await pool.end().catch(() => undefined);
     throw mask(err);
@@ -94,7 +97,8 @@ export async function openPostgres(location: Extract<StoreLocation, { kind: 'pos
     async connect() {
       try {
         const client = await pool.connect();
-        client.on('error', () => undefined);
+        // Pooled clients come back: listen once per client, not once per checkout.
+        if (client.listenerCount('error') === 0) client.on('error', () => undefined);
         return client;
       } catch (err) {
         throw mask(err);
