@@ -10,7 +10,7 @@
  *    submission of YOLOv5nu FP32, dynamic INT8 and static INT8; their p50s are compared with a local
  *    benchmark of the same files (target: within 5%). Measure this on a quiet machine: other work on
  *    the CPU moves both sides.
- * Options: --jobs N, --agents N, --no-kill, --yolo, --runs N (YOLO), --store URL.
+ * Options: --jobs N, --agents N, --no-kill, --only-kill, --yolo, --runs N (YOLO), --store URL.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -93,12 +93,15 @@ async function throughput(url: string, dir: string, jobs: number, agentCount: nu
       const c = await counts();
       const finished = (c.done ?? 0) + (c.failed ?? 0);
       if (kill && killed === 0 && finished >= jobs * 0.2) {
-        // Two agents die mid-run (SIGKILL: no clean-up at all), and are restarted a second later.
-        for (const i of [0, 1]) agents[i]!.kill('SIGKILL');
+        // Two agents die mid-run (SIGKILL: no clean-up at all) — the one running a job, and one waiting
+        // for the host lock — and are restarted a second later.
+        const running = await store.db.all<{ pid: number }>("SELECT a.pid FROM agents a JOIN fleet_jobs j ON j.agent_id = a.id WHERE j.state = 'running' AND a.state = 'running'");
+        const busy = agents.findIndex((a) => running.some((r) => Number(r.pid) === a.pid));
+        const victims = busy >= 0 ? [busy, (busy + 1) % agents.length] : [0, 1];
+        for (const i of victims) agents[i]!.kill('SIGKILL');
         killed = 2;
         await sleep(1000);
-        agents[0] = agent(url, names[0]!, ['tiny']);
-        agents[1] = agent(url, names[1]!, ['tiny']);
+        for (const i of victims) agents[i] = agent(url, names[i]!, ['tiny']);
       }
       if (finished >= jobs) break;
       await sleep(250);
@@ -196,7 +199,7 @@ async function main(): Promise<number> {
   try {
     const jobs = arg('--jobs', 1000);
     const agents = arg('--agents', 8);
-    ok = (await throughput(await createDatabase(url, 'bench_fleet_plain'), dir, jobs, agents, false)) && ok;
+    if (!flag('--only-kill')) ok = (await throughput(await createDatabase(url, 'bench_fleet_plain'), dir, jobs, agents, false)) && ok;
     if (!flag('--no-kill')) ok = (await throughput(await createDatabase(url, 'bench_fleet_kill'), dir, jobs, agents, true)) && ok;
     if (flag('--yolo')) ok = (await crossDevice(await createDatabase(url, 'bench_fleet_yolo'), dir, arg('--runs', 100))) && ok;
   } finally {
