@@ -38,7 +38,7 @@ export interface OptimizeResult {
 
 /** The rewrite names a caller asked for, checked against the registry (unknown names are a user error). */
 export function resolveRewrites(names?: readonly string[]): string[] {
-  if (names === undefined) return Object.keys(REWRITES);
+  if (names === undefined) return Object.keys(REWRITES).filter((n) => REWRITES[n]!.byDefault !== false);
   if (!Array.isArray(names) || names.length === 0) throw new EdgeoptError('rewrites must be a non-empty list of rewrite names');
   const unknown = names.filter((n) => !Object.hasOwn(REWRITES, n));
   if (unknown.length > 0) {

@@ -9,6 +9,11 @@ export interface GraphRewrite {
   name: string;
   /** One line: what changes and why it helps. */
   summary: string;
+  /**
+   * Applied when no rewrite list is given (default true). False for rewrites that only pay off in some precision
+   * (e.g. a layout that speeds up an int8 kernel but not the float one): the quantization search tries those by measurement.
+   */
+  byDefault?: boolean;
   /** Rewrites every match in `model` in place (the caller hands it a private copy) and says what it replaced. */
   apply(model: LoadedModel): RewriteMatch[];
 }

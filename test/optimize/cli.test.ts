@@ -49,7 +49,7 @@ describe('edgeopt optimize on bad input', () => {
       expect(result.stderr).toMatch(/^edgeopt: error: /);
     }
     const unknown = await runCli(['optimize', corrupt, '-o', out, '--rewrites', 'bogus']);
-    expect(unknown.stderr).toMatch(/unknown rewrite\(s\) bogus \(available: dfl-softmax\)/);
+    expect(unknown.stderr).toMatch(/unknown rewrite\(s\) bogus \(available: dfl-softmax, concat-split, stem-space-to-depth\)/);
     expect(existsSync(out)).toBe(false);
   });
 });

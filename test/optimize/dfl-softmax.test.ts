@@ -42,6 +42,9 @@ function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return n;
 }
 
+/** These tests are about this one rewrite (the registry has others that would also match an Ultralytics head). */
+const DFL_ONLY = { rewrites: ['dfl-softmax'] };
+
 function opTypes(model: LoadedModel): string[] {
   return model.graph.node.map((n) => n.opType ?? '');
 }
@@ -91,7 +94,7 @@ function tinyDfl(options: { anchors?: number; finalShape?: number[]; extraReader
 describe('dfl-softmax on small graphs', () => {
   it('rewrites the bare pattern into Transpose → Softmax(-1) → MatMul with the same outputs', async () => {
     const model = tinyDfl();
-    const { model: out, report } = optimizeGraph(model);
+    const { model: out, report } = optimizeGraph(model, DFL_ONLY);
     expect(report.applied).toEqual([{ rewrite: 'dfl-softmax', matches: 1, nodes: ['bins', 'probs', 'expect'] }]);
     expect(opTypes(out)).toEqual(['Reshape', 'Transpose', 'Softmax', 'MatMul', 'Reshape']);
     expect(out.graph.node[1]!.attribute.find((a) => a.name === 'perm')!.ints.map(Number)).toEqual([0, 1, 3, 2]);
@@ -104,7 +107,7 @@ describe('dfl-softmax on small graphs', () => {
 
   it('leaves the graph alone when the softmax has another reader or the final Reshape copies a dim (0)', () => {
     for (const model of [tinyDfl({ extraReader: true }), tinyDfl({ finalShape: [1, 4, 0] })]) {
-      const { model: out, report } = optimizeGraph(model);
+      const { model: out, report } = optimizeGraph(model, DFL_ONLY);
       expect(report.applied[0]!.matches).toBe(0);
       expect(sameModel(out, model)).toBe(true);
     }
@@ -121,7 +124,7 @@ describe('dfl-softmax on small graphs', () => {
 
   it('also matches the opset-12 form (softmax already last, Transpose back before the conv) of edgeopt-built models', async () => {
     const built = buildDefaultModel('yolov5nu', { opset: 12, imgsz: 160 }).model;
-    const { model: out, report } = optimizeGraph(built);
+    const { model: out, report } = optimizeGraph(built, DFL_ONLY);
     expect(report.applied[0]!.matches).toBe(1);
     expect(report.applied[0]!.nodes.map((n) => n.split('/').pop())).toEqual(['Transpose_1', 'Conv']);
     expect(report.nodesAfter).toBe(report.nodesBefore - 1);
@@ -134,7 +137,7 @@ describe('dfl-softmax on small graphs', () => {
 describe('dfl-softmax on edgeopt-built models', () => {
   it('finds the DFL once in the default yolov5nu and keeps its outputs', async () => {
     const built = buildDefaultModel('yolov5nu').model;
-    const { model: out, report } = optimizeGraph(built);
+    const { model: out, report } = optimizeGraph(built, DFL_ONLY);
     expect(report.applied).toHaveLength(1);
     expect(report.applied[0]!.matches).toBe(1);
     expect(report.nodesAfter).toBe(report.nodesBefore);
@@ -150,7 +153,7 @@ describe('dfl-softmax on edgeopt-built models', () => {
 describe.skipIf(!hasAssets)('dfl-softmax on exported Ultralytics models', () => {
   it('finds the DFL exactly once in yolov5nu_fp32.onnx and yolov8n_torch.onnx', () => {
     for (const [path, prefix] of [[asset('models', 'yolov5nu_fp32.onnx'), '/model.24/dfl'], [asset('ultralytics', 'yolov8n_torch.onnx'), '/model.22/dfl']] as const) {
-      const { model, report } = optimizeGraph(loadModelSync(path));
+      const { model, report } = optimizeGraph(loadModelSync(path), DFL_ONLY);
       expect(report.applied).toEqual([
         { rewrite: 'dfl-softmax', matches: 1, nodes: [`${prefix}/Transpose`, `${prefix}/Softmax`, `${prefix}/conv/Conv`] },
       ]);
@@ -161,7 +164,7 @@ describe.skipIf(!hasAssets)('dfl-softmax on exported Ultralytics models', () => 
 
   it('gives the same detections on the reference inputs: boxes within float rounding, class scores identical', async () => {
     const original = loadModelSync(asset('models', 'yolov5nu_fp32.onnx'));
-    const { model: rewritten } = optimizeGraph(original);
+    const { model: rewritten } = optimizeGraph(original, DFL_ONLY);
     const [s0, s1] = [await openSession(encodeModel(original), { intraOpThreads: 1 }), await openSession(encodeModel(rewritten), { intraOpThreads: 1 })];
     for (const file of ['bus_letterbox640.npy', 'yolov5n_check_in.npy']) {
       const x = readNpyFloat32(asset('reference', file));
@@ -184,14 +187,14 @@ describe.skipIf(!hasAssets)('dfl-softmax on exported Ultralytics models', () => 
 
   it('is a no-op on an anchor-based YOLOv5 (no DFL): same graph, reported with 0 matches', () => {
     const model = loadModelSync(asset('reference', 'yolov5n_fp32_torch.onnx'));
-    const { model: out, report } = optimizeGraph(model);
+    const { model: out, report } = optimizeGraph(model, DFL_ONLY);
     expect(report).toEqual({ schemaVersion: 1, applied: [{ rewrite: 'dfl-softmax', matches: 0, nodes: [] }], nodesBefore: model.graph.node.length, nodesAfter: model.graph.node.length });
     expect(sameModel(out, model)).toBe(true);
   });
 
   it('keeps static quantization planning intact: same head, same quantized nodes, the new DFL stays float', () => {
     const original = loadModelSync(asset('models', 'yolov5nu_fp32.onnx'));
-    const { model: rewritten } = optimizeGraph(original);
+    const { model: rewritten } = optimizeGraph(original, DFL_ONLY);
     const headBefore = findDetectionHead(original.graph)!;
     const headAfter = findDetectionHead(rewritten.graph)!;
     expect(headAfter).toBeDefined();

@@ -14,7 +14,7 @@ export function registerOptimize(program: Command): void {
     .description('apply exact graph rewrites that make a model faster without changing its outputs (run before quantize)')
     .argument('<model>', 'input ONNX model')
     .requiredOption('-o, --output <path>', 'where to write the rewritten model')
-    .option('--rewrites <list>', `comma-separated rewrites to apply (default: all of ${Object.keys(REWRITES).join(', ')})`)
+    .option('--rewrites <list>', `comma-separated rewrites to apply (${Object.keys(REWRITES).join(', ')}; default: ${Object.keys(REWRITES).filter((n) => REWRITES[n]!.byDefault !== false).join(', ')})`)
     .option('--json', 'print one JSON object instead of the summary')
     .action(
       action(async (modelPath: string, flags: OptimizeFlags) => {

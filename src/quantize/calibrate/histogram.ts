@@ -17,6 +17,11 @@ export class ActivationStats {
   /** Upper edge of the histogram; 0 until a non-zero value has been seen. */
   range = 0;
   readonly bins: Float64Array;
+  /**
+   * The same histogram for the negative values alone (|x| of x < 0), so that each side's tail is known: an
+   * asymmetric range (uint8) can clip the two sides differently. Positive counts are `bins − negativeBins`.
+   */
+  readonly negativeBins: Float64Array;
   /** Zeros seen before the histogram had a range; added to bin 0 once it has one. */
   private zeros = 0;
   private readonly lanes: Float64Array;
@@ -24,6 +29,7 @@ export class ActivationStats {
   constructor(binCount = DEFAULT_HISTOGRAM_BINS) {
     if (binCount < 2 || binCount % 2 !== 0) throw new RangeError(`histogram bin count must be even and >= 2, got ${binCount}`);
     this.bins = new Float64Array(binCount);
+    this.negativeBins = new Float64Array(binCount);
     this.lanes = new Float64Array(binCount * 4);
   }
 
@@ -84,6 +90,15 @@ export class ActivationStats {
       const b = Math.min((Math.abs(values[i]!) * scale) | 0, last);
       lanes[b << 2]!++;
     }
+    // Negative values are rarer than positive ones in most activations (SiLU/ReLU outputs have few or none):
+    // a second, branchy pass over them alone costs little.
+    if (lo < 0) {
+      const negative = this.negativeBins;
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!;
+        if (v < 0) negative[Math.min((-v * scale) | 0, last)]!++;
+      }
+    }
     const bins = this.bins;
     for (let b = 0; b < n; b++) {
       const k = b << 2;
@@ -102,8 +117,10 @@ export class ActivationStats {
     }
     const n = this.bins.length;
     while (this.range < absMax) {
-      for (let j = 0; j < n / 2; j++) this.bins[j] = this.bins[2 * j]! + this.bins[2 * j + 1]!;
-      this.bins.fill(0, n / 2);
+      for (const bins of [this.bins, this.negativeBins]) {
+        for (let j = 0; j < n / 2; j++) bins[j] = bins[2 * j]! + bins[2 * j + 1]!;
+        bins.fill(0, n / 2);
+      }
       this.range *= 2;
     }
   }

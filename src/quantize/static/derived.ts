@@ -7,10 +7,20 @@ import type { TensorRange } from '../calibrate/methods.js';
  * input's range, so the output range is exactly [f(min), f(max)] — no need to calibrate it. For YOLO's SiLU this
  * skips every Sigmoid output, a third of the calibration work.
  */
+const identity = (x: number) => x;
 const INCREASING: Record<string, (x: number) => number> = {
   Sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   Relu: (x) => Math.max(0, x),
   Tanh: (x) => Math.tanh(x),
+  // Data movement (and nearest/linear resampling, max pooling) never leaves the input's range.
+  MaxPool: identity,
+  Resize: identity,
+  Reshape: identity,
+  Transpose: identity,
+  Slice: identity,
+  Flatten: identity,
+  Squeeze: identity,
+  Unsqueeze: identity,
 };
 
 /**

@@ -4,8 +4,9 @@ import type { LoadedModel, NodeProto } from '../../onnx/types.js';
 import type { DataQualityOptions, DataQualitySummary } from '../../util/data-quality.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { silentProgress, type Progress } from '../../util/progress.js';
-import { calibrate, rangesFromStats, type CalibrationData, type CalibrationSource, type FeedBuilder } from '../calibrate/index.js';
-import { CALIBRATION_METHODS, DEFAULT_PERCENTILE, type CalibrationMethod } from '../calibrate/methods.js';
+import { calibrate, type CalibrationData, type CalibrationSource, type FeedBuilder } from '../calibrate/index.js';
+import { CALIBRATION_METHODS, DEFAULT_PERCENTILE, calibratedRange, type CalibrationMethod, type TensorRange } from '../calibrate/methods.js';
+import { findSiluInputs, siluInputRange } from './activation-ranges.js';
 import { QUANT_TYPES, type QuantType } from '../math.js';
 import { assertNotQuantized } from '../already-quantized.js';
 import type { QuantizeModeOptions, QuantizeReport, QuantizeResult } from '../types.js';
@@ -46,9 +47,23 @@ export interface StaticQuantizeOptions {
   excludeHead?: boolean | HeadExclusion;
   /** Keep the stem conv (reading the 3-channel image) in float (default true: it ran slower in int8 here). */
   skipStem?: boolean;
+  /** Calibration method per activation tensor, overriding `method`/`percentile` for those tensors (a recipe's choices). */
+  tensorCalibration?: Record<string, TensorCalibration>;
+  /**
+   * Narrow the range of tensors read only by a SiLU to what its quantized output can tell apart (see
+   * activation-ranges.ts); default false.
+   */
+  siluAwareRanges?: boolean;
+  /** Concat nodes (names, or true for all) whose inputs and output share one scale so that the runtime copies bytes. */
+  sharedScaleConcats?: boolean | string[];
   /** Session settings for the calibration runs. */
   calibrationSession?: SessionConfig;
   progress?: Progress;
+}
+
+export interface TensorCalibration {
+  method: CalibrationMethod;
+  percentile?: number;
 }
 
 export interface StaticDetails {
@@ -121,6 +136,7 @@ function resolveOptions(options: StaticQuantizeOptions): ResolvedOptions {
     exclude,
     head,
     skipStem: options.skipStem ?? true,
+    sharedScaleConcats: options.sharedScaleConcats ?? false,
   };
 }
 
@@ -192,16 +208,37 @@ export async function quantizeStatic(input: LoadedModel, options: StaticQuantize
     throw new EdgeoptError(`calibration data has no statistics for ${missing.length} tensor(s) (e.g. '${missing[0]}'): it was collected for a different model`);
   }
   const needed = new Set([...plan.calibrated.filter((t) => !derived.has(t)), ...[...derived.values()].map((d) => d.input)]);
-  const stats = new Map([...needed].map((t) => [t, data.stats.get(t)!]));
-  const ranges = rangesFromStats(stats, {
-    method: settings.method,
-    percentile: settings.percentile,
-    // The entropy search assumes as many levels as the magnitude range gets: 255 for uint8 (one-sided), 127 for int8.
-    quantizedBins: settings.activationType === 'uint8' ? 255 : 127,
-  });
+  const ranges = new Map<string, TensorRange>();
+  for (const t of needed) {
+    const own = options.tensorCalibration?.[t];
+    ranges.set(t, calibratedRange(data.stats.get(t)!, {
+      method: own?.method ?? settings.method,
+      percentile: own?.percentile ?? settings.percentile,
+      // The entropy search assumes as many levels as the magnitude range gets: 255 for uint8 (one-sided), 127 for int8.
+      quantizedBins: settings.activationType === 'uint8' ? 255 : 127,
+      symmetric: settings.activationType === 'int8',
+    }));
+  }
+  // Shared-scale groups take the union of their members' ranges (members keep their own statistics).
+  for (const [representative, members] of plan.groups) {
+    const own = members.map((m) => ranges.get(m)).filter((r): r is TensorRange => r !== undefined);
+    ranges.set(representative, { min: Math.min(...own.map((r) => r.min)), max: Math.max(...own.map((r) => r.max)) });
+  }
+  let narrowed = 0;
+  if (options.siluAwareRanges) {
+    for (const silu of findSiluInputs(model.graph, new Set(plan.nodes))) {
+      const input = ranges.get(silu.tensor);
+      const output = ranges.get(silu.output);
+      if (!input || !output || plan.aliases.has(silu.tensor)) continue;
+      ranges.set(silu.tensor, siluInputRange(input, output, settings.activationType));
+      narrowed++;
+    }
+  }
+  // Derived after narrowing, so that a Sigmoid's output range follows its (narrowed) input's.
   for (const [t, d] of derived) ranges.set(t, derivedRange(ranges.get(d.input)!, d.f));
   progress.step(`inserting QDQ for ${plan.nodes.length} nodes (${settings.method}, ${settings.activationType} activations)`);
   const qdq = insertQdq(model.graph, plan, ranges, { activationType: settings.activationType, perChannel: settings.perChannel });
+  if (narrowed > 0) notes.push(`${narrowed} SiLU input range(s) narrowed to what the activation's quantized output resolves`);
   if (plan.head === undefined && settings.head) notes.push('no detection head found in the graph structure: nothing excluded as head');
   if (plan.unmatchedExcludes.length > 0) notes.push(`exclude entries matching no node: ${plan.unmatchedExcludes.join(', ')}`);
   notes.push(...(data.notes ?? []));

@@ -44,6 +44,9 @@ export const STATIC_OP_RULES: Record<string, StaticOpRule> = {
     unsupported: (node) => (node.output.length > 1 && node.output[1] ? 'returns indices' : undefined),
   },
   Resize: { kind: 'same-scale', activationInputs: () => [0] },
+  Reshape: { kind: 'same-scale', activationInputs: () => [0] },
+  Transpose: { kind: 'same-scale', activationInputs: () => [0] },
+  Slice: { kind: 'same-scale', activationInputs: () => [0] },
 };
 
 /** `ops: 'conv'` quantizes convolutions only; `'all'` every op type with a rule. */

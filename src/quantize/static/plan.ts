@@ -13,6 +13,11 @@ export interface PlanOptions {
   head: HeadExclusion | false;
   /** Keep convolutions reading the graph input with <= 4 channels (the stem) in float. */
   skipStem: boolean;
+  /**
+   * Concat nodes (names, or true for every quantized one) whose inputs and output share one scale, the union of
+   * their ranges: onnxruntime's QLinearConcat then copies bytes instead of requantizing each input through a table.
+   */
+  sharedScaleConcats?: boolean | readonly string[];
 }
 
 export interface FloatNode {
@@ -27,8 +32,10 @@ export interface QuantPlan {
   nodes: NodeProto[];
   /** Activation tensors that need their own calibrated range. */
   calibrated: string[];
-  /** Tensors that reuse another tensor's scale and zero point (same-scale ops: output → root input). */
+  /** Tensors that reuse another tensor's scale and zero point (same-scale ops: output → root input; shared-scale groups → their first member). */
   aliases: Map<string, string>;
+  /** Shared-scale groups: representative → every member tensor (the representative included); its range is their union. */
+  groups: Map<string, string[]>;
   /** Nodes with a quantization rule that stay float, and why. */
   float: FloatNode[];
   head?: { decode: string[]; finalConvs: string[] };
@@ -114,12 +121,45 @@ export function planStaticQuantization(model: LoadedModel, options: PlanOptions)
     for (const t of inputs) if (!aliases.has(t)) calibrated.add(t);
     calibrated.add(output);
   }
+  const groups = shareConcatScales(nodes, options.sharedScaleConcats ?? false, aliases, index.initializers);
   return {
     nodes,
     calibrated: [...calibrated],
     aliases,
+    groups,
     float,
     head: head ? { decode: head.decode.map((n) => n.name ?? ''), finalConvs: head.finalConvs.map((n) => n.name ?? '') } : undefined,
     unmatchedExcludes: [...exclude].filter((e) => !matched.has(e)),
   };
+}
+
+/**
+ * Merges each selected Concat's inputs and output into one scale group (their roots, so that a MaxPool or Resize
+ * output already sharing its input's scale comes along). A tensor belongs to one group at most: a Concat whose
+ * tensors are already grouped with another Concat's is left with its own scales (chaining groups would widen
+ * every member's range to the widest of them all).
+ */
+function shareConcatScales(
+  nodes: readonly NodeProto[],
+  selection: boolean | readonly string[],
+  aliases: Map<string, string>,
+  initializers: ReadonlyMap<string, unknown>,
+): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  if (selection === false) return groups;
+  const chosen = selection === true ? undefined : new Set(selection);
+  const grouped = new Set<string>();
+  const root = (t: string) => aliases.get(t) ?? t;
+  for (const node of nodes) {
+    if (node.opType !== 'Concat' || (chosen && !chosen.has(node.name ?? ''))) continue;
+    const members = [...new Set([...node.input.filter((t) => t && !initializers.has(t)).map(root), root(node.output[0]!)])];
+    if (members.length < 2 || members.some((m) => grouped.has(m))) continue;
+    const representative = members[0]!;
+    for (const m of members) grouped.add(m);
+    groups.set(representative, members);
+    const others = new Set(members.slice(1));
+    for (const [t, r] of aliases) if (others.has(r)) aliases.set(t, representative);
+    for (const m of others) aliases.set(m, representative);
+  }
+  return groups;
 }
