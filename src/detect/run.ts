@@ -5,6 +5,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { DISPLAY_THRESHOLDS, type DecodeOptions } from '../eval/decode.js';
+import type { ContractFlags } from '../eval/contract/types.js';
+import { contractSummary } from '../eval/contract/format.js';
 import { openDetector } from '../eval/detector.js';
 import { IMAGE_EXTENSIONS } from '../image/preprocess.js';
 import { EdgeoptError, describeError } from '../util/errors.js';
@@ -14,6 +16,8 @@ import { VIDEO_EXTENSIONS, detectVideoFile, type VideoResult } from './video.js'
 
 export interface DetectOptions {
   outDir: string;
+  /** `--preprocess`, `--decoder`, `--aux-input` as parsed flags (the rest from the model's contract). */
+  contract?: ContractFlags;
   conf?: number;
   iou?: number;
   maxDetections?: number;
@@ -33,6 +37,8 @@ export interface DetectReport {
   conf: number;
   iou: number;
   imgsz: [number, number];
+  /** The contract the detections were made under, as flags. */
+  contract: string;
   images: ImageResult[];
   videos: VideoResult[];
   failures: Array<{ file: string; error: string }>;
@@ -70,7 +76,7 @@ async function inputFiles(input: string, outDir: string): Promise<{ files: strin
 
 export async function runDetect(modelPath: string, input: string, options: DetectOptions): Promise<DetectReport> {
   const { files, root } = await inputFiles(input, options.outDir);
-  const detector = await openDetector(modelPath, { names: options.names, imgsz: options.imgsz });
+  const detector = await openDetector(modelPath, { contract: options.contract, names: options.names, imgsz: options.imgsz });
   const decode: DecodeOptions = {
     confThreshold: options.conf ?? DETECT_CONF,
     iouThreshold: options.iou ?? DETECT_IOU,
@@ -83,6 +89,7 @@ export async function runDetect(modelPath: string, input: string, options: Detec
     conf: decode.confThreshold,
     iou: decode.iouThreshold,
     imgsz: [detector.width, detector.height],
+    contract: contractSummary(detector.resolved),
     images: [],
     videos: [],
     failures: [],

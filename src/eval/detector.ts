@@ -1,59 +1,53 @@
 /**
- * A YOLO detector ready to run on images: one onnxruntime session, the input size, the class names and the
- * output layout. Evaluation and `edgeopt detect` both go through here, so they preprocess, decode and map
- * boxes back identically.
+ * A detector ready to run on images: one session and the model's contract (how to feed it, how to read it).
+ * Evaluation, fidelity and `edgeopt detect` all go through here, so they preprocess, feed, decode and map
+ * boxes back identically, for any model whose contract resolves.
  */
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { openSession, type OpenedSession, type SessionConfig } from '../bench/session.js';
-import { unletterboxBox } from '../image/letterbox.js';
-import { DEFAULT_INPUT_SIZE } from '../image/input-size.js';
-import { letterboxToTensor, type DecodedRgb, type ImageTensor } from '../image/preprocess.js';
-import { getMetadata } from '../onnx/builder.js';
+import { padTensor } from '../image/preprocessing.js';
+import { preprocessImage, type DecodedRgb, type ImageTensor } from '../image/preprocess.js';
 import { loadModel } from '../onnx/model-io.js';
+import { float16BitsToFloat32 } from '../util/float16.js';
 import { EdgeoptError, describeError } from '../util/errors.js';
-import { decodeDetections, detectOutputLayout, type DecodeOptions, type Detection, type OutputLayoutInfo } from './decode.js';
-import { parseNamesList, parseNamesMetadata } from './names.js';
+import { contractFeeds, toSourceDetections, type FeedRecord } from './contract/feeds.js';
+import { assertFeedable } from './contract/read.js';
+import { resolveContract } from './contract/resolve.js';
+import { modelSignature, withRunDims } from './contract/signature.js';
+import type { ContractFlags, ModelContract, ModelSignature, ResolvedContract } from './contract/types.js';
+import { decodeOutputs, decoderNamed, type DecodedDetections, type Detection } from './decoders/index.js';
+import type { DecodeOptions, DecoderFamily, OutputTensor } from './decoders/types.js';
+import { parseNamesList } from './names.js';
 
 export interface DetectorOptions {
-  /** Input size for models with a dynamic input shape (default: the model's `imgsz` metadata, else 640). */
+  /** `--preprocess`, `--decoder`, `--aux-input`, `--classes` as parsed flags. */
+  contract?: ContractFlags;
+  /** Input size for models with a dynamic input shape (the older `--imgsz`; same as `--preprocess size=`). */
   imgsz?: number;
   /** Class names overriding the model's metadata. */
   names?: string[];
   session?: SessionConfig;
-}
-
-export interface RawOutput {
-  data: Float32Array;
-  dims: number[];
+  /** Fail when no decoder fits (detection and accuracy need one; fidelity does not). Default true. */
+  requireDecoder?: boolean;
 }
 
 export interface Detector {
   modelPath: string;
   opened: OpenedSession;
-  inputName: string;
-  outputName: string;
+  resolved: ResolvedContract;
+  contract: ModelContract;
+  /** The outputs as the model declares them (undefined dims are symbolic). */
+  outputs: ModelSignature['outputs'];
+  /** The decoder family, when one fits. */
+  family: DecoderFamily | undefined;
   width: number;
   height: number;
-  /** Class names from `--classes`/options, the model's `names` metadata, or undefined. */
+  /** Class names: flags, the stored contract, the model's metadata, or undefined. */
   names: string[] | undefined;
-  /**
-   * The output layout: known at open time when the output shape is static, otherwise after the first run.
-   * Opening fails with a clear message when a static output shape is not a known detector layout.
-   */
-  layout: OutputLayoutInfo | undefined;
-  /** Runs the model on a preprocessed tensor. */
-  run(tensor: ImageTensor): Promise<RawOutput>;
+  /** One inference on a complete feed record; every output, in model order, as plain tensors. */
+  run(feeds: FeedRecord): Promise<OutputTensor[]>;
   release(): Promise<void>;
-}
-
-function staticDim(d: unknown): number | undefined {
-  return typeof d === 'number' && d > 0 ? d : undefined;
-}
-
-function imgszFromMetadata(text: string | undefined): number | undefined {
-  const n = Number(text?.match(/\d+/)?.[0]);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
 export async function readNamesFile(path: string): Promise<string[]> {
@@ -68,87 +62,135 @@ export async function readNamesFile(path: string): Promise<string[]> {
   return names;
 }
 
+/** Plain float32 view of an onnxruntime output (float16 bits widened, int64 kept as BigInt64Array). */
+function plainOutput(name: string, t: ort.Tensor, modelPath: string): OutputTensor {
+  const dims = [...t.dims];
+  if (t.type === 'float16') return { name, dims, data: Float32Array.from(t.data as Uint16Array, float16BitsToFloat32) };
+  if (['float32', 'float64', 'int64', 'int32', 'int16', 'int8', 'uint8', 'uint16'].includes(t.type)) return { name, dims, data: t.data as OutputTensor['data'] };
+  if (t.type === 'bool') return { name, dims, data: Uint8Array.from(t.data as Uint8Array) };
+  throw new EdgeoptError(`${modelPath}: output '${name}' has element type ${t.type}, which edgeopt cannot read`);
+}
+
+function mergeFlags(options: DetectorOptions): ContractFlags {
+  const flags: ContractFlags = { ...(options.contract ?? {}) };
+  if (options.names) flags.names = options.names;
+  if (options.imgsz !== undefined) {
+    const pre = flags.preprocess ?? {};
+    if (pre.width !== undefined && (pre.width !== options.imgsz || pre.height !== options.imgsz)) {
+      throw new EdgeoptError(`--imgsz ${options.imgsz} contradicts --preprocess size=${pre.width}x${pre.height}`);
+    }
+    flags.preprocess = { ...pre, width: options.imgsz, height: options.imgsz };
+  }
+  return flags;
+}
+
 export async function openDetector(modelPath: string, options: DetectorOptions = {}): Promise<Detector> {
-  if (/\.pt$/i.test(modelPath)) {
+  if (/\.(pt|pth)$/i.test(modelPath)) {
     throw new EdgeoptError(`${modelPath} is a PyTorch checkpoint; convert it to ONNX first (edgeopt convert), then pass the .onnx`);
   }
-  const metadata = getMetadata(await loadModel(modelPath));
+  const flags = mergeFlags(options);
+  const signature = modelSignature(await loadModel(modelPath));
+  let resolved = resolveContract(signature, flags);
+  assertFeedable(resolved, modelPath);
   const opened = await openSession(modelPath, options.session ?? {});
   const { session } = opened;
-  const input = session.inputMetadata[0];
-  const inputName = session.inputNames[0];
-  const outputName = session.outputNames[0];
-  if (!input || !inputName || !outputName) throw new EdgeoptError(`${modelPath} has no input or no output`);
-  const shape = input.isTensor ? input.shape : [];
-  if (shape.length !== 4 || (staticDim(shape[1]) !== undefined && shape[1] !== 3)) {
-    throw new EdgeoptError(`${modelPath}: input '${inputName}' has shape [${shape.join(',')}], expected an image tensor [1,3,H,W]`);
-  }
-  const fallback = options.imgsz ?? imgszFromMetadata(metadata.imgsz) ?? DEFAULT_INPUT_SIZE;
-  const height = staticDim(shape[2]) ?? fallback;
-  const width = staticDim(shape[3]) ?? fallback;
-  if (options.imgsz !== undefined && (width !== options.imgsz || height !== options.imgsz)) {
-    throw new EdgeoptError(`${modelPath} has a fixed input size ${width}x${height}; --imgsz ${options.imgsz} cannot be used with it`);
-  }
-  const names = options.names ?? parseNamesMetadata(metadata.names);
-  const outputShape = session.outputMetadata[0]?.isTensor ? session.outputMetadata[0].shape : [];
-  const staticOutput = outputShape.length > 0 && outputShape.every((d) => staticDim(d) !== undefined);
-  let layout: OutputLayoutInfo | undefined;
+  const run = async (feeds: FeedRecord): Promise<OutputTensor[]> => {
+    let result: ort.InferenceSession.OnnxValueMapType;
+    try {
+      const tensors = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data as never, t.dims)]));
+      result = await session.run(tensors);
+    } catch (err) {
+      throw new EdgeoptError(`onnxruntime failed to run ${modelPath}: ${describeError(err)}`);
+    }
+    return session.outputNames.map((name) => plainOutput(name, result[name] as ort.Tensor, modelPath));
+  };
   try {
-    layout = staticOutput ? detectOutputLayout(outputShape as number[]) : undefined;
+    // Symbolic output dims (NMS inside, dynamic batch) can hide what the head is: one run on a blank image shows it.
+    if (!resolved.contract.decoder && signature.outputs.some((o) => o.dims.some((d) => d === undefined))) {
+      const c = resolved.contract;
+      const probe = await run(contractFeeds(c, { data: padTensor(c.input), dims: inputDimsOf(c), srcWidth: c.input.width, srcHeight: c.input.height }));
+      resolved = resolveContract(withRunDims(signature, probe.map((o) => o.dims)), flags);
+    }
   } catch (err) {
     await session.release();
-    throw new EdgeoptError(`${modelPath}: ${describeError(err)}`);
+    throw err;
   }
-  const detector: Detector = {
+  if ((options.requireDecoder ?? true) && !resolved.contract.decoder) {
+    await session.release();
+    throw new EdgeoptError(`${modelPath}: ${resolved.decoderProblem}`);
+  }
+  const { contract } = resolved;
+  return {
     modelPath,
     opened,
-    inputName,
-    outputName,
-    width,
-    height,
-    names,
-    layout,
-    async run(tensor) {
-      let result: ort.InferenceSession.OnnxValueMapType;
-      try {
-        result = await session.run({ [inputName]: new ort.Tensor('float32', tensor.data, tensor.dims) });
-      } catch (err) {
-        throw new EdgeoptError(`onnxruntime failed to run ${modelPath}: ${describeError(err)}`);
-      }
-      const out = result[outputName] as ort.Tensor;
-      if (out.type !== 'float32') throw new EdgeoptError(`${modelPath}: output '${outputName}' is ${out.type}, expected float32`);
-      const dims = [...out.dims];
-      detector.layout ??= detectOutputLayout(dims);
-      return { data: out.data as Float32Array, dims };
-    },
+    resolved,
+    contract,
+    outputs: signature.outputs,
+    family: contract.decoder ? decoderNamed(contract.decoder.name) : undefined,
+    width: contract.input.width,
+    height: contract.input.height,
+    names: contract.names,
+    run,
     release: () => session.release(),
   };
-  return detector;
 }
 
-/** The detector's output layout, running it once on `tensor` when the model's output shape is dynamic. */
-export async function resolveLayout(detector: Detector, tensor: ImageTensor): Promise<OutputLayoutInfo> {
-  if (!detector.layout) await detector.run(tensor);
-  return detector.layout!;
+function inputDimsOf(c: ModelContract): number[] {
+  return c.input.layout === 'nchw' ? [1, 3, c.input.height, c.input.width] : [1, c.input.height, c.input.width, 3];
 }
 
-export interface ImageDetections {
+export interface ImageRun {
   tensor: ImageTensor;
-  output: RawOutput;
-  /** Boxes in source-image pixels. */
+  outputs: OutputTensor[];
+  timings: { preprocessMs: number; inferenceMs: number };
+}
+
+/** Preprocess → feed → run, with the time each step took (no decoding: fidelity needs only this). */
+export async function runOnImage(detector: Detector, image: DecodedRgb): Promise<ImageRun> {
+  const t0 = performance.now();
+  const tensor = await preprocessImage(image, detector.contract.input);
+  const feeds = contractFeeds(detector.contract, tensor);
+  const t1 = performance.now();
+  const outputs = await detector.run(feeds);
+  return { tensor, outputs, timings: { preprocessMs: t1 - t0, inferenceMs: performance.now() - t1 } };
+}
+
+export interface ImageDetections extends ImageRun {
+  /** Boxes in source-image pixels (clipped). */
   detections: Detection[];
+  /** The decoder's own result, before mapping back (for the sanity check). */
+  decoded: DecodedDetections;
   timings: { preprocessMs: number; inferenceMs: number; postprocessMs: number };
 }
 
-/** Letterbox → run → decode → map back to the source image, with the time each step took. */
+/** Decodes one run's outputs under the detector's contract and maps the boxes to the source image. */
+export function decodeRun(detector: Detector, run: ImageRun, decode: DecodeOptions): { detections: Detection[]; decoded: DecodedDetections } {
+  const { family, contract } = detector;
+  if (!family || !contract.decoder) throw new EdgeoptError(`${detector.modelPath}: ${detector.resolved.decoderProblem}`);
+  const decoded = decodeOutputs(family, run.outputs, contract.decoder.params, { inputWidth: detector.width, inputHeight: detector.height, numClasses: detector.names?.length }, decode);
+  const detections = toSourceDetections(decoded.detections, decoded.space, run.tensor.geometry, run.tensor.srcWidth, run.tensor.srcHeight);
+  return { detections, decoded };
+}
+
+/** Preprocess → run → decode → map back to the source image, with the time each step took. */
 export async function detectInImage(detector: Detector, image: DecodedRgb, decode: DecodeOptions): Promise<ImageDetections> {
-  const t0 = performance.now();
-  const tensor = await letterboxToTensor(image, { width: detector.width, height: detector.height });
-  const t1 = performance.now();
-  const output = await detector.run(tensor);
+  const run = await runOnImage(detector, image);
   const t2 = performance.now();
-  const raw = decodeDetections(output.data, output.dims, decode);
-  const detections = raw.map((d) => ({ ...d, box: unletterboxBox(d.box, tensor.geometry, tensor.srcWidth, tensor.srcHeight) }));
-  const t3 = performance.now();
-  return { tensor, output, detections, timings: { preprocessMs: t1 - t0, inferenceMs: t2 - t1, postprocessMs: t3 - t2 } };
+  const { detections, decoded } = decodeRun(detector, run, decode);
+  return { ...run, detections, decoded, timings: { ...run.timings, postprocessMs: performance.now() - t2 } };
+}
+
+/**
+ * Why two detectors' outputs cannot be compared value by value (different names, ranks or fixed dims: another
+ * architecture), or undefined. Symbolic dims may differ per image (NMS inside) and are compared per image instead.
+ */
+export function outputMismatch(model: Detector, reference: Detector): string | undefined {
+  const describe = (d: Detector) => d.outputs.map((o) => `${o.name} [${o.dims.map((x) => x ?? '?').join(',')}]`).join(', ');
+  const same =
+    model.outputs.length === reference.outputs.length &&
+    model.outputs.every((o, i) => {
+      const r = reference.outputs[i]!;
+      return o.name === r.name && o.dims.length === r.dims.length && o.dims.every((d, k) => d === undefined || r.dims[k] === undefined || d === r.dims[k]);
+    });
+  return same ? undefined : `reference outputs (${describe(reference)}) and model outputs (${describe(model)}) differ in shape; compare models of the same architecture`;
 }

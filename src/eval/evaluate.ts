@@ -8,27 +8,50 @@ import { describeDataset, openDataset } from '../datasets/registry.js';
 import { mapClasses } from '../datasets/classes.js';
 import type { Dataset, DatasetFormat } from '../datasets/types.js';
 import { checkSample } from '../datasets/validate.js';
-import type { ModelFamily } from '../models/family.js';
-import { decodeRgb, letterboxToTensor, unreadableImage, type DecodedRgb } from '../image/preprocess.js';
+import { decodeRgb, unreadableImage, type DecodedRgb } from '../image/preprocess.js';
 import { DataQuality, type DataQualitySummary } from '../util/data-quality.js';
 import { EdgeoptError } from '../util/errors.js';
 import { CocoGroundTruthWriter, CocoResultsWriter, categoryIdsForModel, groundTruthPathFor } from './coco-results.js';
-import { DISPLAY_THRESHOLDS, decodeDetections, type Detection } from './decode.js';
-import { detectInImage, openDetector, resolveLayout, type Detector, type RawOutput } from './detector.js';
+import type { SessionConfig } from '../bench/session.js';
+import { DISPLAY_THRESHOLDS } from './decode.js';
+import { contractFeeds } from './contract/feeds.js';
+import { contractSummary, describeSource } from './contract/format.js';
+import type { ContractFlags } from './contract/types.js';
+import { decodeRun, detectInImage, openDetector, outputMismatch, type Detector } from './detector.js';
+import { FidelityAccumulator, type FidelityResult } from './fidelity.js';
 import { MetricsAccumulator, type DetectionMetrics } from './map.js';
-import { boxIou } from './nms.js';
+import { SANITY_IMAGES, SanityAccumulator, type SanityVerdict } from './sanity.js';
+import { suggestContracts, suggestionLine, SUGGESTION_IMAGES, type LabelledImage } from './suggest.js';
 
-/** NMS IoU of the official validators: YOLOv5's val.py uses 0.6, Ultralytics' DetectionValidator 0.7. */
-export const VALIDATOR_IOU: Record<ModelFamily, number> = { yolov5: 0.6, ultralytics: 0.7 };
 export const VALIDATOR_CONF = 0.001;
 /** Thresholds used to compare detections with the reference model: what a user would see (predictor defaults). */
-const AGREEMENT_MATCH_IOU = 0.5;
+export const AGREEMENT_CONF = DISPLAY_THRESHOLDS.confThreshold;
+export const AGREEMENT_NMS_IOU = DISPLAY_THRESHOLDS.iouThreshold;
+
+/**
+ * The FP32 output did not make sense on the labelled images under this contract: any mAP would be a wrong number,
+ * so none is reported. Carries the check and the flags to try.
+ */
+export class ContractMismatchError extends EdgeoptError {
+  constructor(
+    readonly check: SanityVerdict,
+    readonly suggestion: string,
+    model: string,
+  ) {
+    super(`${model}: the model contract does not fit this model (${check.reason}), so accuracy is not measured; ${suggestion}`, { exitCode: 3 });
+  }
+}
 
 export interface EvalOptions {
+  /** `--preprocess`, `--decoder`, `--aux-input` as parsed flags (the rest from the model's contract). */
+  contract?: ContractFlags;
+  /** Check that the decoded FP32 output makes sense on the first labelled images before reporting accuracy (default true). */
+  check?: boolean;
+  session?: SessionConfig;
   imgsz?: number;
   /** Confidence threshold (default 0.001, as the validators). */
   conf?: number;
-  /** NMS IoU (default: 0.6 for the YOLOv5 layout, 0.7 for Ultralytics). */
+  /** NMS IoU (default: the decoder family's validator value, e.g. 0.6 YOLOv5, 0.7 Ultralytics). */
   iou?: number;
   maxImages?: number;
   maxDetections?: number;
@@ -77,16 +100,37 @@ export interface ClassMatchReport {
 export interface OutputFidelity {
   reference: string;
   images: number;
-  /** Cosine similarity of all raw output values, over all images together. */
+  /** Cosine similarity of the raw output values over all images: the worst output's (per output in `outputs`). */
   cosine: number;
   maxAbsDiff: number;
   meanAbsDiff: number;
-  /** Share of the reference's detections (conf 0.25) that this model also finds: same class, IoU ≥ 0.5. */
-  detectionAgreement: number;
-  referenceDetections: number;
-  matchedDetections: number;
+  /** The worst output's SQNR in dB (null: identical). */
+  sqnrDb: number | null;
+  /** Share of the reference's detections (conf 0.25) that this model also finds: same class, IoU ≥ 0.5 (when a decoder fits). */
+  detectionAgreement?: number;
+  /** F1 of this model's detections against the reference's (when a decoder fits). */
+  detectionF1?: number;
+  referenceDetections?: number;
+  matchedDetections?: number;
   /** Detections this model makes at conf 0.25 (to spot extra boxes that agreement alone would miss). */
-  modelDetections: number;
+  modelDetections?: number;
+  outputs: FidelityResult['outputs'];
+}
+
+/** The eval-level view of a fidelity result. */
+export function toOutputFidelity(r: FidelityResult): OutputFidelity {
+  const meanAbs = r.outputs.length ? Math.max(...r.outputs.map((o) => o.meanAbsDiff)) : Number.NaN;
+  const d = r.detections;
+  return {
+    reference: r.reference,
+    images: r.images,
+    cosine: r.worst.cosine,
+    maxAbsDiff: r.worst.maxAbsDiff,
+    meanAbsDiff: meanAbs,
+    sqnrDb: r.worst.sqnrDb,
+    ...(d ? { detectionAgreement: d.recall, detectionF1: d.f1, referenceDetections: d.referenceDetections, matchedDetections: d.matched, modelDetections: d.variantDetections } : {}),
+    outputs: r.outputs,
+  };
 }
 
 export interface EvalResult extends DetectionMetrics {
@@ -96,7 +140,13 @@ export interface EvalResult extends DetectionMetrics {
   format: DatasetFormat;
   /** The line that says what the dataset is (format, images, labels). */
   datasetDescription: string;
-  layout: ModelFamily;
+  /** The decoder family that read the outputs (the older name: layout). */
+  decoder: string;
+  layout: string;
+  /** The contract as flags, and where each field came from. */
+  contract: { summary: string; sources: Record<string, string>; assumptions: string[] };
+  /** The FP32 sanity check on the first labelled images (it passed, or there would be no result). */
+  check?: SanityVerdict;
   imgsz: [number, number];
   conf: number;
   iou: number;
@@ -113,100 +163,48 @@ export interface EvalResult extends DetectionMetrics {
   savedJson?: SavedJson;
 }
 
-/** Running sums for comparing raw outputs and detections with a reference model. */
-class FidelityAccumulator {
-  private dot = 0;
-  private normA = 0;
-  private normB = 0;
-  private maxAbs = 0;
-  private sumAbs = 0;
-  private values = 0;
-  private images = 0;
-  private refDetections = 0;
-  private matched = 0;
-  private modelDetections = 0;
-
-  constructor(private readonly referencePath: string) {}
-
-  add(model: RawOutput, reference: RawOutput): void {
-    if (model.dims.join(',') !== reference.dims.join(',')) {
-      throw new EdgeoptError(`reference output [${reference.dims.join(',')}] and model output [${model.dims.join(',')}] differ in shape; compare models of the same architecture`);
-    }
-    const a = model.data;
-    const b = reference.data;
-    for (let i = 0; i < a.length; i++) {
-      const x = a[i]!;
-      const y = b[i]!;
-      this.dot += x * y;
-      this.normA += x * x;
-      this.normB += y * y;
-      const d = Math.abs(x - y);
-      this.sumAbs += d;
-      if (d > this.maxAbs) this.maxAbs = d;
-    }
-    this.values += a.length;
-    this.images++;
-    const options = { confThreshold: DISPLAY_THRESHOLDS.confThreshold, iouThreshold: DISPLAY_THRESHOLDS.iouThreshold };
-    const ours = decodeDetections(a, model.dims, options);
-    const theirs = decodeDetections(b, reference.dims, options);
-    this.modelDetections += ours.length;
-    this.refDetections += theirs.length;
-    this.matched += countAgreement(theirs, ours);
-  }
-
-  result(): OutputFidelity {
-    return {
-      reference: this.referencePath,
-      images: this.images,
-      cosine: this.normA > 0 && this.normB > 0 ? this.dot / Math.sqrt(this.normA * this.normB) : 0,
-      maxAbsDiff: this.maxAbs,
-      meanAbsDiff: this.values ? this.sumAbs / this.values : 0,
-      detectionAgreement: this.refDetections ? this.matched / this.refDetections : 1,
-      referenceDetections: this.refDetections,
-      matchedDetections: this.matched,
-      modelDetections: this.modelDetections,
-    };
-  }
-}
-
-/** Reference detections (best first) matched one-to-one to unmatched detections of the same class at IoU ≥ 0.5. */
-export function countAgreement(reference: readonly Detection[], candidate: readonly Detection[]): number {
-  const taken = new Array<boolean>(candidate.length).fill(false);
-  let matched = 0;
-  for (const ref of reference) {
-    let best = -1;
-    let bestIou = AGREEMENT_MATCH_IOU;
-    candidate.forEach((c, k) => {
-      if (taken[k] || c.classId !== ref.classId) return;
-      const iou = boxIou(ref.box, c.box);
-      if (iou >= bestIou) {
-        bestIou = iou;
-        best = k;
-      }
-    });
-    if (best >= 0) {
-      taken[best] = true;
-      matched++;
-    }
-  }
-  return matched;
-}
-
 export async function evaluateModel(modelPath: string, dataPath: string, options: EvalOptions = {}): Promise<EvalResult> {
   const dataset = await openDataset(dataPath, { images: options.images, split: 'val' });
   options.onDataset?.(describeDataset(dataset));
-  const detector = await openDetector(modelPath, { imgsz: options.imgsz, names: options.names });
+  const detector = await openDetector(modelPath, { contract: options.contract, imgsz: options.imgsz, names: options.names, session: options.session, requireDecoder: false });
+  if (!detector.contract.decoder) {
+    // No decoder (ambiguous or unknown): say which decoders the labelled images support, measured, and stop.
+    try {
+      const kept = await firstLabelledImages(dataset, SUGGESTION_IMAGES);
+      const suggestions = options.check === false || kept.length === 0 ? [] : await suggestContracts(modelPath, detector.resolved, options.contract ?? {}, kept, { session: options.session });
+      const hint = suggestions.length ? `; ${suggestionLine(suggestions, kept.length)}` : '';
+      throw new EdgeoptError(`${modelPath}: ${detector.resolved.decoderProblem}${hint}`);
+    } finally {
+      await detector.release();
+    }
+  }
   let reference: Detector | undefined;
   try {
-    if (options.reference) reference = await openDetector(options.reference, { imgsz: options.imgsz });
+    if (options.reference) reference = await openDetector(options.reference, { contract: options.contract, imgsz: options.imgsz, session: options.session, requireDecoder: false });
     if (reference && (reference.width !== detector.width || reference.height !== detector.height)) {
       throw new EdgeoptError(`reference input ${reference.width}x${reference.height} differs from the model's ${detector.width}x${detector.height}`);
     }
+    const mismatch = reference && outputMismatch(detector, reference);
+    if (mismatch) throw new EdgeoptError(mismatch);
     return await runEvaluation(detector, reference, dataset, dataPath, options);
   } finally {
     await detector.release();
     await reference?.release();
   }
+}
+
+/** The first labelled images of a dataset that decode, with their ground truth in pixels (for suggestions). */
+async function firstLabelledImages(dataset: Dataset, count: number): Promise<LabelledImage[]> {
+  const classes = mapClasses(dataset, {});
+  const out: LabelledImage[] = [];
+  for await (const sample of dataset.samples({ maxImages: count * 2 })) {
+    if (out.length >= count) break;
+    if (sample.problem || sample.background) continue;
+    const decoded = await decodeDatasetImage(sample.imagePath);
+    if ('detail' in decoded) continue;
+    out.push({ image: decoded, groundTruth: checkSample(sample, decoded, classes, {}, dataset.names).groundTruth });
+  }
+  return out;
 }
 
 /** Decodes a dataset image, or says why it cannot be used. */
@@ -230,10 +228,14 @@ async function runEvaluation(
   const conf = options.conf ?? VALIDATOR_CONF;
   const maxDetections = options.maxDetections ?? 300;
   const metrics = new MetricsAccumulator();
-  const fidelity = reference ? new FidelityAccumulator(reference.modelPath) : undefined;
+  const fidelity = reference ? new FidelityAccumulator(reference.modelPath, AGREEMENT_CONF) : undefined;
+  const sanity = options.check === false ? undefined : new SanityAccumulator();
+  const kept: LabelledImage[] = [];
+  let verdict: SanityVerdict | undefined;
   const quality = new DataQuality({ maxBad: options.maxBad, strict: options.strict, onWarning: options.onWarning, what: dataPath, labelUnit: dataset.labelUnit });
   // Class names are compared before anything is evaluated, so a mismatch is said first, not found afterwards.
-  const classes = mapClasses(dataset, { names: detector.names, numClasses: detector.layout?.numClasses ?? detector.names?.length });
+  const modelClasses = (detector.contract.decoder?.params.classes as number | undefined) ?? detector.names?.length;
+  const classes = mapClasses(dataset, { names: detector.names, numClasses: modelClasses });
   for (const note of classes.notes) options.onWarning?.(note);
   for (const orphan of dataset.orphans) quality.badLabel(orphan.where, orphan.reason, orphan.detail);
   const excluded: Record<string, number> = {};
@@ -249,9 +251,9 @@ async function runEvaluation(
   }
 
   async function evaluateSamples(): Promise<EvalResult> {
-    let layout: ModelFamily | undefined;
-    let numClasses = detector.layout?.numClasses;
-    let iou = options.iou;
+    let numClasses = modelClasses;
+    let started = false;
+    const iou = options.iou ?? detector.family!.validatorIou;
     let background = 0;
     const time = { preprocess: 0, inference: 0, postprocess: 0 };
     let done = 0;
@@ -266,12 +268,14 @@ async function runEvaluation(
       }
       const image = decoded;
       quality.goodImage();
-      if (layout === undefined) {
-        // The NMS IoU default depends on the family, which the output shape reveals.
-        const info = await resolveLayout(detector, await letterboxToTensor(image, detector));
-        layout = info.layout;
-        numClasses = info.numClasses;
-        iou ??= VALIDATOR_IOU[layout];
+      if (!started) {
+        started = true;
+        if (numClasses === undefined && dataset.names) {
+          // End-to-end outputs do not show the class count: the dataset's is assumed, and said.
+          numClasses = dataset.names.length;
+          options.onWarning?.(`the model does not say how many classes it has: the dataset's ${numClasses} are assumed`);
+        }
+        numClasses ??= 80;
         const cocoCategories = dataset.categoryIds && classes.toModel ? { toModel: classes.toModel, categoryIds: dataset.categoryIds } : undefined;
         categoryOf = categoryIdsForModel(detector.names, numClasses, cocoCategories);
       }
@@ -280,7 +284,13 @@ async function runEvaluation(
       quality.goodLabels(checked.accepted);
       for (const [name, n] of Object.entries(checked.excluded)) excluded[name] = (excluded[name] ?? 0) + n;
       if (checked.sizeMismatch) options.onWarning?.(checked.sizeMismatch);
-      const result = await detectInImage(detector, image, { confThreshold: conf, iouThreshold: iou!, maxDetections, multiLabel: true });
+      const result = await detectInImage(detector, image, { confThreshold: conf, iouThreshold: iou, maxDetections, multiLabel: true });
+      if (sanity && !verdict) {
+        const extent = result.decoded.space === 'input' ? { width: detector.width, height: detector.height } : { width: image.width, height: image.height };
+        sanity.add({ outputs: result.outputs, detections: result.decoded.detections, extent, mapped: result.detections, groundTruth: checked.groundTruth });
+        if (kept.length < SUGGESTION_IMAGES) kept.push({ image, groundTruth: checked.groundTruth });
+        if (evaluated + 1 === SANITY_IMAGES) verdict = await judge();
+      }
       time.preprocess += result.timings.preprocessMs;
       time.inference += result.timings.inferenceMs;
       time.postprocess += result.timings.postprocessMs;
@@ -288,12 +298,22 @@ async function runEvaluation(
       metrics.addImage(checked.groundTruth, result.detections);
       predictions?.add(sample.imageId, result.detections, categoryOf);
       truth?.add({ id: sample.imageId, fileName: relative(root, sample.imagePath), width: image.width, height: image.height }, checked.groundTruth, categoryOf);
-      if (reference && fidelity) fidelity.add(result.output, await reference.run(result.tensor));
+      if (reference && fidelity) {
+        const refOutputs = await reference.run(contractFeeds(reference.contract, result.tensor));
+        const decodedBoth = reference.family && detector.family
+          ? {
+              variant: decodeRun(detector, result, { confThreshold: AGREEMENT_CONF, iouThreshold: AGREEMENT_NMS_IOU }).detections,
+              reference: decodeRun(reference, { ...result, outputs: refOutputs }, { confThreshold: AGREEMENT_CONF, iouThreshold: AGREEMENT_NMS_IOU }).detections,
+            }
+          : undefined;
+        fidelity.add(result.outputs, refOutputs, decodedBoth);
+      }
       evaluated++;
       options.onProgress?.(done, total);
     }
     quality.enforce();
     if (evaluated === 0) throw new EdgeoptError(`${dataPath}: none of the ${done} images could be used; see the warnings above`);
+    if (sanity && !verdict) verdict = await judge();
     const summary = metrics.result(detector.names);
     let savedJson: SavedJson | undefined;
     if (predictions && truth) {
@@ -308,10 +328,13 @@ async function runEvaluation(
       dataset: dataPath,
       format: dataset.format,
       datasetDescription: describeDataset(dataset),
-      layout: layout!,
+      decoder: detector.contract.decoder!.name,
+      layout: detector.contract.decoder!.name,
+      contract: contractRecordOf(detector),
+      ...(verdict ? { check: verdict } : {}),
       imgsz: [detector.width, detector.height],
       conf,
-      iou: iou!,
+      iou,
       maxDetections,
       multiLabel: true,
       backgroundImages: background,
@@ -319,9 +342,17 @@ async function runEvaluation(
       classes: { by: classes.by, unmatched: classes.unmatched, excluded, notes: classes.notes },
       ...summary,
       speedMs: { preprocess: time.preprocess / evaluated, inference: time.inference / evaluated, postprocess: time.postprocess / evaluated },
-      ...(fidelity ? { fidelity: fidelity.result() } : {}),
+      ...(fidelity ? { fidelity: toOutputFidelity(fidelity.result()) } : {}),
       ...(savedJson ? { savedJson } : {}),
     };
+  }
+
+  /** The sanity verdict; throws (no accuracy) when the contract does not fit, naming measured alternatives. */
+  async function judge(): Promise<SanityVerdict> {
+    const v = sanity!.verdict();
+    if (v.fits) return v;
+    const suggestions = await suggestContracts(detector.modelPath, detector.resolved, options.contract ?? {}, kept, { session: options.session });
+    throw new ContractMismatchError(v, suggestionLine(suggestions, kept.length), detector.modelPath);
   }
 
   /** A category's name in the written ground truth: the dataset's own name for COCO data, else the model's. */
@@ -330,4 +361,16 @@ async function runEvaluation(
     if (dataset.names && datasetClass !== undefined && datasetClass >= 0) return dataset.names[datasetClass]!;
     return detector.names?.[modelClass] ?? `class${modelClass}`;
   }
+}
+
+/** The contract a detector used, as results record it. */
+export function contractRecordOf(detector: Detector): { summary: string; decoder?: string; decoderProblem?: string; sources: Record<string, string>; assumptions: string[] } {
+  const r = detector.resolved;
+  return {
+    summary: contractSummary(r),
+    ...(r.contract.decoder ? { decoder: r.contract.decoder.name } : {}),
+    ...(r.decoderProblem ? { decoderProblem: r.decoderProblem } : {}),
+    sources: Object.fromEntries(Object.entries(r.sources).map(([k, v]) => [k, describeSource(v)])),
+    assumptions: r.assumptions,
+  };
 }

@@ -39,6 +39,8 @@ export interface FidelityResult {
   /** The worst output's figures (lowest cosine and SQNR, largest max abs diff): one row of a table. */
   worst: { cosine: number; sqnrDb: number | null; maxAbsDiff: number };
   detections?: DetectionAgreement;
+  /** Why detections were decoded but not compared (the contract does not fit the reference's output). */
+  detectionsNote?: string;
 }
 
 const ZERO_REFERENCE_SQNR = -999;

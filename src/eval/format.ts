@@ -7,7 +7,9 @@ const pct = (x: number): string => (100 * x).toFixed(2);
 /** The `edgeopt eval` report: metrics, data quality, fidelity vs a reference, and AP per class when asked. */
 export function formatEvalResult(r: EvalResult, showPerClass: boolean): string {
   const lines = [
-    `model       ${r.model} (${r.layout} layout, ${r.imgsz[0]}x${r.imgsz[1]})`,
+    `model       ${r.model} (${r.decoder} decoder, ${r.imgsz[0]}x${r.imgsz[1]})`,
+    `contract    ${r.contract.summary}`,
+    ...r.contract.assumptions.map((a) => `assumed     ${a}`),
     `dataset     ${r.dataset}: ${r.images} images (${r.backgroundImages} background), ${r.instances} instances`,
     `data        ${describeDataQuality(r.dataQuality)}`,
     `settings    conf ${r.conf}, NMS IoU ${r.iou}, max ${r.maxDetections} detections, multi-label`,
@@ -18,10 +20,14 @@ export function formatEvalResult(r: EvalResult, showPerClass: boolean): string {
   ];
   const f = r.fidelity;
   if (f) {
-    lines.push(
-      `vs reference ${f.reference}: cosine ${f.cosine.toFixed(6)}, max abs diff ${f.maxAbsDiff.toPrecision(4)}, mean abs diff ${f.meanAbsDiff.toPrecision(4)}`,
-      `             detection agreement ${pct(f.detectionAgreement)}% (${f.matchedDetections}/${f.referenceDetections} reference detections at conf ${DISPLAY_THRESHOLDS.confThreshold}; model made ${f.modelDetections})`,
-    );
+    const sqnr = f.sqnrDb === null ? 'identical' : `SQNR ${f.sqnrDb.toFixed(1)} dB`;
+    lines.push(`vs reference ${f.reference}: cosine ${f.cosine.toFixed(6)}, ${sqnr}, max abs diff ${f.maxAbsDiff.toPrecision(4)}, mean abs diff ${f.meanAbsDiff.toPrecision(4)}${f.outputs.length > 1 ? ' (worst output)' : ''}`);
+    if (f.detectionF1 !== undefined) {
+      lines.push(
+        `             detection F1 ${pct(f.detectionF1)}%, agreement ${pct(f.detectionAgreement!)}% (${f.matchedDetections}/${f.referenceDetections} reference detections at conf ${DISPLAY_THRESHOLDS.confThreshold}; model made ${f.modelDetections})`,
+      );
+    }
+    for (const o of f.outputs.filter((o) => o.note)) lines.push(`             ${o.name}: ${o.note}`);
   }
   const saved = r.savedJson;
   if (saved) {

@@ -15,7 +15,7 @@ export interface EvalSummary {
   map50_95: number;
   precision: number;
   recall: number;
-  fidelity?: { cosine: number; maxAbsDiff: number; detectionAgreement: number };
+  fidelity?: { cosine: number; maxAbsDiff: number; detectionAgreement?: number };
 }
 
 export type RunnerResult =

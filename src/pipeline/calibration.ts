@@ -1,5 +1,5 @@
 import { loadModelSync } from '../onnx/model-io.js';
-import type { CalibrationSource } from '../quantize/calibrate/index.js';
+import type { CalibrationSource, FeedBuilder } from '../quantize/calibrate/index.js';
 import { modelInputShape } from '../quantize/calibrate/collect.js';
 import type { DataQualityOptions } from '../util/data-quality.js';
 import { seededRandom } from '../util/random.js';
@@ -15,8 +15,9 @@ export function calibrationSource(
   limit: number | undefined,
   modelPath: string,
   quality?: DataQualityOptions,
+  feeds?: FeedBuilder,
 ): { source: CalibrationSource; description: string; note?: string } | undefined {
-  if (dir) return { source: { imageDir: dir, limit: limit ?? 128, quality }, description: `${dir} (${limit ?? 128} images at most)` };
+  if (dir) return { source: { imageDir: dir, limit: limit ?? 128, quality, feeds }, description: `${dir} (${limit ?? 128} images at most${feeds ? `; ${feeds.description}` : ''})` };
   if (!synthetic) return undefined;
   const count = limit ?? 8;
   async function* noise(): AsyncGenerator<Float32Array> {

@@ -2,10 +2,11 @@ import { basename, dirname, join } from 'node:path';
 import { describeQuantization } from '../analyze/quantized.js';
 import { convertFile } from '../convert/convert.js';
 import { fetchOfficialModel, resolveModelSource, OFFICIAL_MODELS, type OfficialModelName } from '../convert/model-source.js';
-import { detectOutputLayout, type OutputLayoutInfo } from '../eval/decode.js';
-import { parseNamesMetadata } from '../eval/names.js';
-import { familyOfLayout } from '../image/families.js';
-import { getMetadata } from '../onnx/builder.js';
+import { CONTRACT_METADATA_KEY, contractMetadata } from '../eval/contract/stored.js';
+import { resolveContract } from '../eval/contract/resolve.js';
+import { modelSignature } from '../eval/contract/signature.js';
+import type { ContractFlags, ResolvedContract } from '../eval/contract/types.js';
+import { getMetadata, setMetadata } from '../onnx/builder.js';
 import type { LoadedModel } from '../onnx/types.js';
 import { loadModel, saveModel } from '../onnx/model-io.js';
 import { buildDefaultModel } from '../models/defaults.js';
@@ -30,23 +31,15 @@ export interface PreparedModel {
   defaultEvalData?: string;
   /** Images for static INT8 calibration by default, when the shared data is present. */
   defaultCalibData?: string;
-}
-
-/** The detector layout of the first output, when it is one edgeopt knows. */
-function outputLayout(model: LoadedModel): OutputLayoutInfo | undefined {
-  const dims = model.graph.output[0]?.type?.tensorType?.shape?.dim.map((d) => Number(d.dimValue ?? 0));
-  try {
-    return dims ? detectOutputLayout(dims) : undefined;
-  } catch {
-    return undefined;
-  }
+  /** The model contract (flags, the file's metadata, the shapes), written into the prepared file too. */
+  contract: ResolvedContract;
 }
 
 /**
  * Turns `--model` into an FP32 ONNX file at `outPath`: converts a .pt, copies an .onnx (after checking it
  * loads), builds the synthetic default, or fetches an official checkpoint into the cache when it can.
  */
-export async function prepareModel(spec: string | undefined, outPath: string, progress: Progress): Promise<PreparedModel> {
+export async function prepareModel(spec: string | undefined, outPath: string, progress: Progress, flags: ContractFlags = {}): Promise<PreparedModel> {
   const notes: string[] = [];
   let chosen = spec;
   if (chosen === undefined) {
@@ -68,8 +61,11 @@ export async function prepareModel(spec: string | undefined, outPath: string, pr
     }
     progress.step(`building the built-in ${arch} (synthetic seeded weights)`);
     const built = buildDefaultModel(arch);
+    const contract = resolveContract(modelSignature(built.model), flags);
+    setMetadata(built.model, contractMetadata(contract));
     await saveModel(built.model, outPath);
     return {
+      contract,
       info: { source: chosen, name: `${arch} (built-in, synthetic weights)`, family: built.info.family, synthetic: true, inputShape: [1, 3, ...built.info.imgsz], notes },
       defaultCalibData: sharedAsset('coco128', 'images'),
     };
@@ -89,9 +85,10 @@ export async function prepareModel(spec: string | undefined, outPath: string, pr
 
   let family: string | undefined;
   let prepared: LoadedModel;
+  let contract: ResolvedContract | undefined;
   if (/\.(pt|pth)$/i.test(path)) {
     progress.step(`converting ${basename(path)} to ONNX`);
-    const conversion = await convertFile(path, outPath);
+    const conversion = await convertFile(path, outPath, { stamp: (m) => contractMetadata(resolveContract(modelSignature(m), flags)) });
     prepared = conversion.model;
     family = conversion.info.family;
     notes.push(`Converted from ${basename(path)} by edgeopt in ${(conversion.info.seconds * 1000).toFixed(0)} ms (${conversion.info.architecture}, ${conversion.info.nc} classes).`);
@@ -101,31 +98,44 @@ export async function prepareModel(spec: string | undefined, outPath: string, pr
     const quantized = describeQuantization(prepared.graph);
     if (quantized.schemes.length > 0) {
       // Never quantized twice: the variants start from the float model inside it, and the file itself is measured too.
+      // Both files carry the contract resolved from the file as given (the rebuild has the same inputs and outputs).
+      contract = resolveContract(modelSignature(prepared), flags);
+      setMetadata(prepared, contractMetadata(contract));
       const file = 'model_original.onnx';
       await saveModel(prepared, join(dirname(outPath), file));
       prepared = dequantizeModel(prepared).model;
+      setMetadata(prepared, contractMetadata(contract));
       await saveModel(prepared, outPath);
       notes.push(
         `${basename(path)} is already quantized (${quantized.description}): the FP32 baseline is its dequantized rebuild ` +
           `(weights (q − zero point) × scale, keeping their 8-bit rounding), every variant is built from that, and the file as given is the variant 'original'.`,
       );
       const info = { source: chosen, name: basename(path).replace(/\.onnx$/i, ''), notes };
-      return { ...finish(prepared, info, family), original: { file, description: `the model as given: ${quantized.description}` } };
+      return { ...finish(prepared, info, family, contract), original: { file, description: `the model as given: ${quantized.description}` } };
     }
+    contract = resolveContract(modelSignature(prepared), flags);
+    setMetadata(prepared, contractMetadata(contract));
     await saveModel(prepared, outPath);
   }
-  return finish(prepared, { source: chosen, name: basename(path).replace(/\.(onnx|pt|pth)$/i, ''), notes }, family);
+  // For a converted checkpoint, the contract as resolved before edgeopt stamped it (so its sources read as such).
+  if (!contract) {
+    const signature = modelSignature(prepared);
+    const { [CONTRACT_METADATA_KEY]: _stamped, ...metadata } = signature.metadata;
+    contract = resolveContract({ ...signature, metadata }, flags);
+  }
+  return finish(prepared, { source: chosen, name: basename(path).replace(/\.(onnx|pt|pth)$/i, ''), notes }, family, contract);
 }
 
-/** Family, synthetic flag and default data of a prepared FP32 model, from its metadata and output layout. */
-function finish(prepared: LoadedModel, info: { source: string; name: string; notes: string[] }, known: string | undefined): PreparedModel {
+/** Family, synthetic flag and default data of a prepared FP32 model, from its metadata and its contract. */
+function finish(prepared: LoadedModel, info: { source: string; name: string; notes: string[] }, known: string | undefined, contract: ResolvedContract): PreparedModel {
   const metadata = getMetadata(prepared);
   const synthetic = metadata.edgeopt_synthetic === 'true';
-  const layout = outputLayout(prepared);
-  const family = known ?? metadata.edgeopt_family ?? (layout ? familyOfLayout(layout.layout) : undefined);
-  const coco = (parseNamesMetadata(metadata.names)?.length ?? layout?.numClasses) === 80;
-  if (!coco) info.notes.push('The model is not an 80-class COCO model: accuracy needs --eval with your own labelled images.');
+  const family = known ?? metadata.edgeopt_family ?? contract.contract.decoder?.name;
+  const classCount = contract.contract.names?.length ?? (contract.contract.decoder?.params.classes as number | undefined);
+  const coco = classCount === 80;
+  if (!coco) info.notes.push('The model does not say it is an 80-class COCO model: accuracy needs --eval with labelled images of its classes.');
   return {
+    contract,
     info: { ...info, family, synthetic },
     defaultEvalData: coco && !synthetic ? sharedAsset('coco_val128') : undefined,
     defaultCalibData: sharedAsset('coco128', 'images'),

@@ -6,7 +6,14 @@ import { checkRunPlausibility, inferPrecision } from '../bench/plausibility.js';
 import { machineProvenance } from '../bench/provenance.js';
 import type { ScenarioName } from '../bench/scenarios.js';
 import { profileModel, type Profile } from '../diagnose/index.js';
-import { evaluateModel } from '../eval/evaluate.js';
+import { contractFeedBuilder } from '../eval/contract/feed-builder.js';
+import { contractSummary, describeSource, unconfirmedPreprocessing } from '../eval/contract/format.js';
+import { contractStamp } from '../eval/contract/read.js';
+import type { ContractFlags } from '../eval/contract/types.js';
+import { ContractMismatchError, evaluateModel } from '../eval/evaluate.js';
+import { measureFidelity } from '../eval/fidelity-run.js';
+import { FIDELITY_IMAGES, fidelityImages } from './fidelity-images.js';
+import type { MetadataStamp } from '../onnx/builder.js';
 import { loadModel } from '../onnx/model-io.js';
 import { optimizeModelFile } from '../optimize/file.js';
 import type { CalibrationData } from '../quantize/calibrate/index.js';
@@ -29,6 +36,8 @@ import { VARIANT_PLANS, type VariantPlan } from './variants.js';
 export const TOOL_VERSION = '0.1.0';
 
 export interface RunOptions {
+  /** `--preprocess`, `--decoder`, `--aux-input` as parsed flags (the rest from the model's contract). */
+  contract?: ContractFlags;
   /** A .onnx or .pt path, a named model ('yolov5n', …), 'default', or undefined for the default choice. */
   model?: string;
   outDir: string;
@@ -76,7 +85,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
   const { outDir, progress } = options;
   await mkdir(outDir, { recursive: true });
   const scenarios = options.scenarios ?? ['controlled', 'practical'];
-  const steps = 7;
+  const steps = 8;
   let step = 0;
   const stepLine = (text: string) => progress.step(`[${++step}/${steps}] ${text}`);
   const checkAbort = () => {
@@ -85,16 +94,31 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
 
   stepLine('preparing the model');
   const fp32Path = join(outDir, 'model.onnx');
-  const source = await prepareModel(options.model, fp32Path, progress);
+  const flags = options.contract ?? {};
+  const source = await prepareModel(options.model, fp32Path, progress, flags);
+  const resolved = source.contract;
+  const stamp = contractStamp(flags);
+  const decoder = resolved.contract.decoder;
+  if (!decoder) progress.warn(`no decoder: ${resolved.decoderProblem} — accuracy and detection agreement are skipped, output fidelity is still measured`);
+  else progress.step(`  contract: ${contractSummary(resolved)}`);
+  for (const a of resolved.assumptions) progress.warn(`assumed: ${a}`);
   const evalData = options.evalData === false ? undefined : (options.evalData ?? source.defaultEvalData);
   const calibData = options.calibData === false ? undefined : (options.calibData ?? source.defaultCalibData);
   const skipped: string[] = [];
   if (source.info.synthetic) skipped.push('accuracy (synthetic weights)');
+  else if (!decoder) skipped.push(`accuracy and detection agreement (${resolved.decoderProblem})`);
   else if (!evalData) skipped.push('accuracy (no --eval data; pass a dataset folder, data.yaml or COCO JSON)');
   const dataRules = { maxBad: options.maxBad, strict: options.strict };
-  const calibration = calibrationSource(calibData, source.info.synthetic, options.calibImages, fp32Path, { ...dataRules, onWarning: (l) => progress.warn(l) });
-  if (!calibration) skipped.push('static INT8 (no --calib images; pass an image folder)');
+  const feeds = resolved.feedProblem || source.info.synthetic ? undefined : contractFeedBuilder(resolved);
+  const calibration = resolved.feedProblem ? undefined : calibrationSource(calibData, source.info.synthetic, options.calibImages, fp32Path, { ...dataRules, onWarning: (l) => progress.warn(l) }, feeds);
+  if (resolved.feedProblem) skipped.push(`static INT8 and every image-fed measurement (${resolved.feedProblem})`);
+  else if (!calibration) skipped.push('static INT8 (no --calib images; pass an image folder)');
   else if (calibration.note) source.info.notes.push(calibration.note);
+  const unconfirmed = calibration && !source.info.synthetic ? unconfirmedPreprocessing(resolved) : undefined;
+  if (unconfirmed) {
+    progress.warn(`feeding images with ${unconfirmed}`);
+    source.info.notes.push(`Images were fed with ${unconfirmed}.`);
+  }
 
   const results: RunResults = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -115,6 +139,13 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
     variants: [],
     findings: [],
     errors: [],
+    contract: {
+      summary: contractSummary(resolved),
+      ...(decoder ? { decoder: decoder.name } : {}),
+      ...(resolved.decoderProblem ? { decoderProblem: resolved.decoderProblem } : {}),
+      sources: Object.fromEntries(Object.entries(resolved.sources).map(([k, v]) => [k, describeSource(v)])),
+      assumptions: resolved.assumptions,
+    },
   };
   const save = () => writeResults(join(outDir, 'results.json'), results);
   // Ctrl-C can come in the middle of a long benchmark: record what exists now, synchronously, so the
@@ -149,7 +180,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
     const optimizedPath = join(outDir, VARIANT_PLANS.find((p) => p.name === 'fp32-optimized')!.file);
     let optimizedApplies = false;
     if (plans.some((p) => p.fromOptimized)) {
-      const { report } = await optimizeModelFile(fp32Path, optimizedPath);
+      const { report } = await optimizeModelFile(fp32Path, optimizedPath, { stamp });
       const applied = report.applied.filter((a) => a.matches > 0);
       optimizedApplies = applied.length > 0;
       if (optimizedApplies) progress.step(`  exact rewrites: ${applied.map((a) => `${a.rewrite} ×${a.matches}`).join(', ')}`);
@@ -174,7 +205,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
       checkAbort();
       if (plan.needsCalibration && !calibrationData) continue;
       if (plan.name === 'fp32-optimized' && !optimizedApplies) continue;
-      const variant = await buildVariant(plan, sourceOf(plan), outDir, calibrationData, progress).catch((err) => {
+      const variant = await buildVariant(plan, sourceOf(plan), outDir, calibrationData, progress, stamp).catch((err) => {
         const failed = emptyVariant(plan);
         fail('build', err, failed);
         return failed;
@@ -184,36 +215,80 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
         // An already-quantized --model: the baseline is its FP32 rebuild, and the file itself is measured beside it.
         variant.description = 'FP32 rebuilt from the quantized model (quantize --mode dequantize)';
         const original = { name: 'original', description: source.original.description, file: source.original.file, needsCalibration: false };
-        results.variants.push(await buildVariant(original, join(outDir, original.file), outDir, undefined, progress));
+        results.variants.push(await buildVariant(original, join(outDir, original.file), outDir, undefined, progress, stamp));
       }
       await save();
     }
     const built = results.variants.filter((v) => v.sizeBytes > 0);
 
-    stepLine(evalData && !source.info.synthetic ? `measuring accuracy on ${evalData}` : 'accuracy: skipped');
-    if (evalData && !source.info.synthetic) {
+    const accuracyWanted = Boolean(evalData && !source.info.synthetic);
+    stepLine(accuracyWanted && decoder ? `measuring accuracy on ${evalData}` : 'accuracy: skipped');
+    for (const v of built) if (!source.info.synthetic) v.accuracyStatus = !decoder ? 'not measured: no decoder' : !evalData ? 'not measured: no labelled data' : undefined;
+    if (accuracyWanted && decoder) {
       for (const variant of built) {
         checkAbort();
         try {
-          // Every variant reads the same images: bad ones are named once, on the first.
+          // Every variant reads the same images: bad ones are named once, on the first. The FP32 model is checked
+          // first: when its decoded output makes no sense, no variant's accuracy would mean anything.
           const first = results.dataQuality?.eval === undefined;
-          const r = await evaluateModel(join(outDir, variant.path), evalData, {
+          const r = await evaluateModel(join(outDir, variant.path), evalData!, {
+            contract: flags,
+            check: variant.name === 'fp32',
             maxImages: options.evalImages,
             ...dataRules,
             onWarning: first ? (line) => progress.warn(line) : undefined,
-            reference: variant.name === 'fp32' ? undefined : fp32Path,
             onProgress: (done, total) => progress.tick(`eval ${variant.name}`, done, total),
           });
           (results.dataQuality ??= {}).eval ??= r.dataQuality;
+          if (variant.name === 'fp32') results.accuracyCheck = { fits: true, images: r.check?.evidence.images ?? 0, map50: r.check?.evidence.map50 };
           variant.accuracy = { images: r.images, map50: r.map50, map50_95: r.map50_95, precision: r.precision, recall: r.recall };
-          if (r.fidelity) variant.fidelity = { cosine: r.fidelity.cosine, maxAbsDiff: r.fidelity.maxAbsDiff, detectionAgreement: r.fidelity.detectionAgreement };
+          variant.accuracyStatus = 'measured';
         } catch (err) {
+          if (err instanceof ContractMismatchError) {
+            results.accuracyCheck = { fits: false, reason: err.check.reason, suggestion: err.suggestion, images: err.check.evidence.images, map50: err.check.evidence.map50 };
+            for (const v of built) v.accuracyStatus = 'not measured: contract mismatch';
+            skipped.push(`accuracy (contract mismatch: ${err.check.reason}; ${err.suggestion})`);
+            progress.warn(`the model contract does not fit this model (${err.check.reason}): accuracy not measured; ${err.suggestion}`);
+            break;
+          }
+          variant.accuracyStatus = 'not measured: failed';
           fail('accuracy', err, variant);
           // Too much bad data is the data's fault, the same for every variant: say it once.
           if (err instanceof DataQualityError) break;
         }
       }
       await save();
+    }
+
+    // Output fidelity vs FP32 for every variant, whatever the model: per output, and detections when a decoder fits.
+    // The first evaluation images (as many as --eval-images allows, 32 at most), else calibration images.
+    const fidelityFiles = resolved.feedProblem || source.info.synthetic ? [] : await fidelityImages(evalData, calibData, Math.min(FIDELITY_IMAGES, options.evalImages ?? FIDELITY_IMAGES));
+    if (fidelityFiles.length > 0) {
+      stepLine(`output fidelity vs FP32 on ${fidelityFiles.length} images`);
+      for (const variant of built.filter((v) => v.name !== 'fp32')) {
+        checkAbort();
+        try {
+          const f = await measureFidelity(join(outDir, variant.path), fp32Path, fidelityFiles, {
+            contract: flags,
+            decode: results.accuracyCheck?.fits !== false,
+            onProgress: (done, total) => progress.tick(`fidelity ${variant.name}`, done, total),
+          });
+          variant.fidelity = {
+            cosine: f.worst.cosine,
+            maxAbsDiff: f.worst.maxAbsDiff,
+            sqnrDb: f.worst.sqnrDb,
+            images: f.images,
+            ...(f.detections ? { detectionAgreement: f.detections.recall, detectionF1: f.detections.f1 } : {}),
+            ...(f.detectionsNote ? { detectionsNote: f.detectionsNote } : {}),
+            outputs: f.outputs.map((o) => ({ name: o.name, cosine: o.cosine, sqnrDb: o.sqnrDb, maxAbsDiff: o.maxAbsDiff, ...(o.note ? { note: o.note } : {}) })),
+          };
+        } catch (err) {
+          fail('fidelity', err, variant);
+        }
+      }
+      await save();
+    } else if (!source.info.synthetic) {
+      skipped.push('output fidelity (no images: pass --eval or --calib)');
     }
 
     checkAbort();
@@ -294,6 +369,7 @@ async function buildVariant(
   outDir: string,
   calibrationData: CalibrationData | undefined,
   progress: Progress,
+  stamp: MetadataStamp,
 ): Promise<VariantResult> {
   const path = join(outDir, plan.file);
   const variant = emptyVariant(plan);
@@ -304,6 +380,7 @@ async function buildVariant(
       ...plan.quantize,
       ...(plan.needsCalibration ? { calibrationData } : {}),
       progress,
+      stamp,
     });
     variant.build = { seconds: result.quantizeMs / 1000, details: result.report as unknown as Record<string, unknown> };
   } else if (sourcePath !== path) {

@@ -7,15 +7,25 @@ export function formatRunSummary(results: RunResults, outDir: string): string {
   const lines: string[] = [];
   const fp32 = results.variants.find((v) => v.name === 'fp32');
   lines.push(`model: ${results.model.name}${results.model.synthetic ? ' (synthetic weights: latency only)' : ''}`);
+  if (results.contract) lines.push(`contract: ${results.contract.summary}`);
   lines.push('');
-  lines.push(`${'variant'.padEnd(24)} ${'size MB'.padStart(8)} ${'1-thr p50'.padStart(10)} ${'vs FP32'.padStart(8)} ${'N-thr p50'.padStart(10)} ${'mAP50-95'.padStart(9)}`);
+  lines.push(`${'variant'.padEnd(24)} ${'size MB'.padStart(8)} ${'1-thr p50'.padStart(10)} ${'vs FP32'.padStart(8)} ${'N-thr p50'.padStart(10)} ${'mAP50-95'.padStart(9)} ${'fidelity vs FP32'.padStart(22)}`);
   for (const v of results.variants) {
     const c = v.benchmarks.controlled;
     const p = v.benchmarks.practical;
     const ratio = c && fp32?.benchmarks.controlled ? `${(fp32.benchmarks.controlled.p50Ms / c.p50Ms).toFixed(2)}x` : '–';
+    // A number is printed only when it was measured; otherwise why not, in short.
+    const map = v.accuracy ? (v.accuracy.map50_95 * 100).toFixed(2) : v.accuracyStatus === 'not measured: contract mismatch' ? 'mismatch' : '–';
+    const f = v.fidelity;
+    const fidelity = !f ? '–' : f.detectionF1 !== undefined ? `F1 ${f.detectionF1.toFixed(3)}, cos ${f.cosine.toFixed(4)}` : `cos ${f.cosine.toFixed(4)}, ${f.sqnrDb === null || f.sqnrDb === undefined ? 'identical' : `${f.sqnrDb.toFixed(1)} dB`}`;
     lines.push(
-      `${v.name.padEnd(24)} ${(v.sizeBytes / 1e6).toFixed(2).padStart(8)} ${(c ? `${c.p50Ms.toFixed(1)} ms` : '–').padStart(10)} ${ratio.padStart(8)} ${(p ? `${p.p50Ms.toFixed(1)} ms` : '–').padStart(10)} ${(v.accuracy ? (v.accuracy.map50_95 * 100).toFixed(2) : '–').padStart(9)}`,
+      `${v.name.padEnd(24)} ${(v.sizeBytes / 1e6).toFixed(2).padStart(8)} ${(c ? `${c.p50Ms.toFixed(1)} ms` : '–').padStart(10)} ${ratio.padStart(8)} ${(p ? `${p.p50Ms.toFixed(1)} ms` : '–').padStart(10)} ${map.padStart(9)} ${fidelity.padStart(22)}`,
     );
+  }
+  if (results.accuracyCheck?.fits === false) {
+    lines.push('', `accuracy not measured: contract mismatch (${results.accuracyCheck.reason}); ${results.accuracyCheck.suggestion ?? ''}`.trimEnd());
+  } else if (results.contract?.decoderProblem) {
+    lines.push('', `accuracy and detection agreement not measured: ${results.contract.decoderProblem}`);
   }
   lines.push('');
   for (const f of results.headlines ?? results.findings) lines.push(`- ${f}`);

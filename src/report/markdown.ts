@@ -78,6 +78,17 @@ export function renderReport(results: RunResults, charts: Chart[]): string {
   if (dq?.eval) out.push(`\nEvaluation data: ${describeDataQuality(dq.eval)}.`);
   if (dq?.calibration) out.push(`\nCalibration images: ${describeDataQuality(dq.calibration)}.`);
   if (results.selection) out.push(`\n**Verdict:** ${results.selection.summary}`);
+  if (results.contract) {
+    out.push('\n## Model contract (how images were fed and outputs read)\n');
+    out.push(`\`${results.contract.summary}\``);
+    out.push('');
+    out.push(markdownTable(['field', 'came from'], Object.entries(results.contract.sources).filter(([k]) => !k.startsWith('decoder.')).map(([k, v]) => [k, v])));
+    for (const a of results.contract.assumptions) out.push(`\n> Assumed: ${a}`);
+    if (results.contract.decoderProblem) out.push(`\n> **No decoder:** ${results.contract.decoderProblem}. Accuracy and detection agreement were not measured; output fidelity was.`);
+  }
+  if (results.accuracyCheck?.fits === false) {
+    out.push(`\n> **Accuracy not measured: contract mismatch.** The FP32 model's decoded output did not make sense on the labelled images (${results.accuracyCheck.reason}), so any mAP would be a wrong number. ${results.accuracyCheck.suggestion ?? ''}`.trimEnd());
+  }
 
   if (fp32) {
     out.push('\n## Model analysis (FP32)\n');
@@ -122,25 +133,48 @@ export function renderReport(results: RunResults, charts: Chart[]): string {
     out.push(chart('ops.svg'));
   }
 
-  const evaluated = results.variants.filter((v) => v.accuracy || v.fidelity);
+  const evaluated = results.variants.filter((v) => v.accuracy || v.fidelity || (v.accuracyStatus && v.accuracyStatus !== 'measured'));
   if (evaluated.length) {
     out.push(`\n## Accuracy${results.settings.evalData ? ` (${results.settings.evalData})` : ''}\n`);
     const baseMap = fp32?.accuracy?.map50_95;
+    const status = (v: (typeof evaluated)[number]) => (v.accuracyStatus && v.accuracyStatus !== 'measured' ? v.accuracyStatus : '–');
     out.push(markdownTable(
-      ['variant', 'images', 'mAP50', 'mAP50-95', 'Δ mAP50-95 (points)', 'precision', 'recall', 'output cosine vs FP32', 'max abs diff'],
+      ['variant', 'images', 'mAP50', 'mAP50-95', 'Δ mAP50-95 (points)', 'precision', 'recall'],
       evaluated.map((v) => [
         v.name,
         v.accuracy?.images ?? '–',
-        v.accuracy ? f2(v.accuracy.map50 * 100) : '–',
-        v.accuracy ? f2(v.accuracy.map50_95 * 100) : '–',
+        v.accuracy ? f2(v.accuracy.map50 * 100) : status(v),
+        v.accuracy ? f2(v.accuracy.map50_95 * 100) : status(v),
         v.accuracy && baseMap !== undefined ? f2((v.accuracy.map50_95 - baseMap) * 100) : '–',
         v.accuracy ? f2(v.accuracy.precision) : '–',
         v.accuracy ? f2(v.accuracy.recall) : '–',
-        v.fidelity ? v.fidelity.cosine.toFixed(5) : '–',
-        v.fidelity ? v.fidelity.maxAbsDiff.toFixed(3) : '–',
       ]),
-      [false, true, true, true, true, true, true, true, true],
+      [false, true, true, true, true, true, true],
     ));
+    const faithful = results.variants.filter((v) => v.fidelity);
+    if (faithful.length) {
+      out.push('\n### Output fidelity vs FP32 (same real images; worst output; detections at conf 0.25, IoU 0.5)\n');
+      out.push(markdownTable(
+        ['variant', 'images', 'cosine', 'SQNR dB', 'max abs diff', 'detection F1', 'FP32 detections found'],
+        faithful.map((v) => {
+          const f = v.fidelity!;
+          return [
+            v.name,
+            f.images ?? '–',
+            f.cosine.toFixed(5),
+            f.sqnrDb === undefined ? '–' : f.sqnrDb === null ? 'identical' : f1(f.sqnrDb),
+            f.maxAbsDiff.toFixed(3),
+            f.detectionF1 === undefined ? '–' : f.detectionF1.toFixed(3),
+            f.detectionAgreement === undefined ? '–' : `${f1(f.detectionAgreement * 100)}%`,
+          ];
+        }),
+        [false, true, true, true, true, true, true],
+      ));
+      const perOutput = faithful.filter((v) => (v.fidelity!.outputs?.length ?? 0) > 1 || v.fidelity!.outputs?.some((o) => o.note));
+      for (const v of perOutput) {
+        out.push(`\n${v.name} per output: ${v.fidelity!.outputs!.map((o) => `${o.name} cos ${o.cosine.toFixed(5)}, ${o.sqnrDb === null ? 'identical' : `${f1(o.sqnrDb)} dB`}, max ${o.maxAbsDiff.toFixed(3)}${o.note ? ` (${o.note})` : ''}`).join('; ')}.`);
+      }
+    }
   }
   out.push(chart('pareto.svg'));
 
@@ -151,7 +185,7 @@ export function renderReport(results: RunResults, charts: Chart[]): string {
   if (results.selection) {
     out.push(`\n## Selection (${results.selection.scenario} scenario)\n`);
     const c = results.selection.constraints;
-    const cs = [c.maxLatencyMs !== undefined && `p50 ≤ ${c.maxLatencyMs} ms`, c.maxSizeMb !== undefined && `size ≤ ${c.maxSizeMb} MB`, c.maxMapDrop !== undefined && `mAP50-95 drop ≤ ${c.maxMapDrop} points`].filter(Boolean);
+    const cs = [c.maxLatencyMs !== undefined && `p50 ≤ ${c.maxLatencyMs} ms`, c.maxSizeMb !== undefined && `size ≤ ${c.maxSizeMb} MB`, c.maxMapDrop !== undefined && `mAP50-95 drop ≤ ${c.maxMapDrop} points`, c.minFidelity !== undefined && `fidelity ≥ ${c.minFidelity}`].filter(Boolean);
     out.push(`Constraints: ${cs.length ? cs.join(', ') : 'none'}.\n`);
     for (const r of results.selection.reasons) out.push(`- ${r.accepted && r.variant === results.selection.chosen ? '**chosen** ' : ''}${r.text}`);
   }

@@ -93,6 +93,8 @@ export interface VariantResult {
     images?: number;
     sqnrDb?: number | null;
     detectionF1?: number;
+    /** Why detection agreement is absent although a decoder was chosen. */
+    detectionsNote?: string;
     outputs?: Array<{ name: string; cosine: number; sqnrDb: number | null; maxAbsDiff: number; note?: string }>;
   };
   /** Achieved GMAC/s in the controlled scenario and whether it is physically plausible. */

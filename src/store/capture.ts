@@ -83,7 +83,7 @@ export function pipelineRun(results: RunResults, outDir: string, hashes: Map<str
 export function evalRun(
   modelPath: string,
   modelSha256: string | undefined,
-  result: { dataset: string; images: number; map50: number; map50_95: number; precision: number; recall: number; fidelity?: { cosine: number; maxAbsDiff: number; detectionAgreement: number } },
+  result: { dataset: string; images: number; map50: number; map50_95: number; precision: number; recall: number; fidelity?: { cosine: number; maxAbsDiff: number; detectionAgreement?: number } },
   settings: Record<string, unknown>,
   device: string,
   toolVersion: string,

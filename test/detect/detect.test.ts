@@ -91,7 +91,7 @@ describe.skipIf(!hasAssets)('runDetect and edgeopt detect', () => {
     await saveModel(makeModel(graph, { opset: 13 }), notDetector);
     const bad = await runCli(['detect', notDetector, join(input, 'bus.jpg'), '-o', join(dir, 'x')]);
     expect(bad.status).not.toBe(0);
-    expect(bad.stderr).toMatch(/\[1,3,1,1\] is not a known detector layout/);
+    expect(bad.stderr).toMatch(/no known decoder reads outputs \[1,3,1,1\]: pass --decoder/);
     expect(bad.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'))).toHaveLength(1);
   });
 

@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { asset, hasAssets } from '../helpers/assets.js';
 import { decodeRgb } from '../../src/image/preprocess.js';
 import { detectInImage, openDetector } from '../../src/eval/detector.js';
+import { parseContractFlags } from '../../src/eval/contract/index.js';
 import { scoreCocoResults } from '../../src/eval/coco-results.js';
-import { evaluateModel } from '../../src/eval/evaluate.js';
+import { ContractMismatchError, evaluateModel } from '../../src/eval/evaluate.js';
 
 const VAL = asset('coco_val128');
 const GT = asset('reference', 'accuracy', 'val128_gt_coco.json');
@@ -17,7 +18,7 @@ describe.skipIf(!hasAssets)('detector on bus.jpg', () => {
   it('finds the bus and the people with the scores the Ultralytics predictor reports', async () => {
     const detector = await openDetector(V5U);
     try {
-      expect(detector.layout).toEqual({ layout: 'ultralytics', numBoxes: 8400, numClasses: 80 });
+      expect(detector.contract.decoder).toEqual({ name: 'ultralytics', params: { classes: 80, layout: 'columns' } });
       expect(detector.names?.[5]).toBe('bus');
       const image = await decodeRgb(asset('images', 'bus.jpg'));
       const { detections } = await detectInImage(detector, image, { confThreshold: 0.25, iouThreshold: 0.7 });
@@ -84,5 +85,19 @@ describe.skipIf(!hasAssets)('evaluateModel', () => {
     expect(int8.fidelity!.cosine).toBeGreaterThan(0.99);
     expect(int8.fidelity!.detectionAgreement).toBeGreaterThan(0.8);
     await expect(evaluateModel(V5U, VAL, { maxImages: 1, reference: V5 })).rejects.toThrow(/differ in shape/);
+  });
+
+  it('never reports a mismatched contract\'s mAP: the FP32 check fails in one line that names the measured fix', async () => {
+    const lite = asset('zoo', 'yolov5lite_e_320.onnx');
+    const err = await evaluateModel(lite, VAL, { maxImages: 20, contract: parseContractFlags({ decoder: 'yolov5' }) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ContractMismatchError);
+    const mismatch = err as ContractMismatchError;
+    expect(mismatch.exitCode).toBe(3);
+    expect(mismatch.message).toMatch(/the model contract does not fit this model \(100\.0% of the boxes are under 2 pixels on the first 16 labelled image\(s\)\), so accuracy is not measured; try --decoder yolo-anchors \(mAP50 \d+\.\d on 8 labelled images\)/);
+    // With the decoder it names, the same model measures.
+    const ok = await evaluateModel(lite, VAL, { maxImages: 16, contract: parseContractFlags({ decoder: 'yolo-anchors', preprocess: 'resize=stretch' }) });
+    expect(ok.check?.fits).toBe(true);
+    expect(ok.map50).toBeGreaterThan(0.3);
+    expect(ok.contract.summary).toMatch(/--decoder yolo-anchors/);
   });
 });

@@ -42,6 +42,10 @@ describe.skipIf(!hasAssets)('edgeopt run on the study model', () => {
     expect(dynamic.analysis.quantization.DynamicQuantizeLinear).toBe(63);
     expect(dynamic.profile!.opTypes[0]!.opType).toBe('ConvInteger');
     expect(results.variants[2]!.fidelity!.cosine).toBeGreaterThan(0.99);
+    expect(results.variants[2]!.fidelity!.detectionF1).toBeGreaterThan(0.5);
+    expect(results.contract).toMatchObject({ decoder: 'ultralytics' });
+    expect(results.accuracyCheck).toMatchObject({ fits: true, images: 4 });
+    expect(results.variants.every((v) => v.accuracyStatus === 'measured')).toBe(true);
     expect(results.findings.some((f) => f.includes('ConvInteger') && f.includes('DynamicQuantizeLinear'))).toBe(true);
     expect(results.selection?.chosen).toBeDefined();
     expect(results.environment.isa.flags.length).toBeGreaterThan(0);
@@ -55,7 +59,7 @@ describe.skipIf(!hasAssets)('edgeopt run on the study model', () => {
     }
     expect(r.stdout).toContain('int8-static-full');
     expect(r.stdout).toContain('wrote');
-  });
+  }, 300_000);
 
   it('select explains its choice under constraints, from the same results.json', async () => {
     const r = await runCli(['select', join(out, 'results.json'), '--max-size-mb', '5', '--json']);
@@ -75,7 +79,7 @@ describe.skipIf(!hasAssets)('edgeopt run on the study model', () => {
     expect(res.model.notes.join(' ')).toMatch(/Converted from yolov5n\.pt/);
     expect(res.variants.map((v) => v.name)).toEqual(['fp32', 'int8-dynamic']);
     expect(res.settings.skipped.join(' ')).toContain('static INT8');
-  });
+  }, 300_000);
 });
 
 describe('edgeopt run on a fresh machine (no shared assets)', () => {
@@ -96,7 +100,7 @@ describe('edgeopt run on a fresh machine (no shared assets)', () => {
     const report = readFileSync(join(out, 'report.md'), 'utf8');
     expect(report).toContain('Synthetic weights');
     expect(r.stdout).toContain('synthetic weights: latency only');
-  });
+  }, 300_000);
 });
 
 describe('edgeopt run: bad input and interruption', () => {

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { DISPLAY_THRESHOLDS } from '../../eval/decode.js';
 import { action, parseNumberOption } from '../action.js';
 import { imgszOption, progressFor, quietOption } from '../options.js';
+import { addContractOptions, contractFlagsFrom, type ContractOptionFlags } from '../contract-options.js';
 
-interface DetectFlags {
+interface DetectFlags extends ContractOptionFlags {
   output: string;
   conf: number;
   iou: number;
@@ -15,10 +16,10 @@ interface DetectFlags {
 }
 
 export function registerDetect(program: Command): void {
-  program
+  const command = program
     .command('detect')
     .description('detect objects in images, a folder or videos with an ONNX YOLO model, writing annotated copies and detections.json')
-    .argument('<model>', 'ONNX model (YOLOv5 or Ultralytics output layout) or a .pt checkpoint (converted on the fly)')
+    .argument('<model>', 'ONNX detector (its contract says how to feed and read it; see edgeopt inspect) or a .pt checkpoint (converted on the fly)')
     .argument('<input>', 'an image, a video (.mp4 .mov .avi .mkv .webm; needs ffmpeg) or a folder of them')
     .requiredOption('-o, --output <dir>', 'folder for annotated files and detections.json')
     .option('--conf <x>', 'confidence threshold', parseNumberOption('--conf', 0, 1), DISPLAY_THRESHOLDS.confThreshold)
@@ -27,7 +28,8 @@ export function registerDetect(program: Command): void {
     .addOption(imgszOption('input size for models with a dynamic input shape'))
     .option('--max-frames <n>', 'process at most N frames of each video', parseNumberOption('--max-frames', 1, 1e9, true))
     .option('--json', 'print the report (as written to detections.json) as one JSON object')
-    .addOption(quietOption())
+    .addOption(quietOption());
+  addContractOptions(command)
     .action(
       action(async (model: string, input: string, flags: DetectFlags) => {
         const progress = progressFor(flags);
@@ -37,7 +39,9 @@ export function registerDetect(program: Command): void {
         const { countByName, formatDetectReport } = await import('../../detect/format.js');
         const names = flags.classes ? await readNamesFile(flags.classes) : undefined;
         if (/\.(pt|pth)$/i.test(model)) progress.step(`converting ${model} to ONNX`);
+        const contract = contractFlagsFrom(flags);
         const report = await withOnnxModel(model, (onnx) => runDetect(onnx, input, {
+          contract,
           outDir: flags.output,
           conf: flags.conf,
           iou: flags.iou,

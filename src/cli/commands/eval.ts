@@ -3,8 +3,9 @@ import { parseMaxBad } from '../../util/data-quality.js';
 import { action, parseNumberOption } from '../action.js';
 import { LIMITS, countParser, deprecatedAlias, evalImagesOption, imgszOption, progressFor, quietOption } from '../options.js';
 import { addStoreOptions, recordRun, type StoreFlags } from '../store.js';
+import { addContractOptions, contractFlagsFrom, type ContractOptionFlags } from '../contract-options.js';
 
-interface EvalFlags extends StoreFlags {
+interface EvalFlags extends StoreFlags, ContractOptionFlags {
   data: string;
   images?: string;
   maxBad?: number;
@@ -26,7 +27,7 @@ export function registerEval(program: Command): void {
   const command = program
     .command('eval')
     .description('measure COCO-style mAP of a YOLO ONNX model on a dataset: YOLO folder, Ultralytics data.yaml, COCO JSON or Pascal VOC')
-    .argument('<model>', 'ONNX model (YOLOv5 [1,N,5+nc] or Ultralytics [1,4+nc,N] output)')
+    .argument('<model>', 'ONNX detector (its contract says how to feed and read it; see edgeopt inspect)')
     .requiredOption('--data <path>', 'a YOLO folder (images/ + labels/), a VOC folder (Annotations/ + JPEGImages/), a data.yaml (its val split) or a COCO annotations .json')
     .option('--images <dir>', 'where the images of a COCO .json (or VOC folder) are, when not where their file names say')
     .option('--max-bad <percent>', 'fail when more than this share of the images or labels is bad (skipped with a warning each)', parseMaxBad, 0.05)
@@ -34,7 +35,7 @@ export function registerEval(program: Command): void {
     .option('--save-json <file>', 'write the predictions in the COCO results format, and the ground truth as scored beside them (<file>-ground-truth.json), for pycocotools')
     .option('--reference <onnx>', 'FP32 model to compare raw outputs and detections with')
     .option('--conf <x>', 'confidence threshold', parseNumberOption('--conf', 0, 1), 0.001)
-    .option('--iou <x>', 'NMS IoU threshold (default: 0.6 for YOLOv5 outputs, 0.7 for Ultralytics, as their validators)', parseNumberOption('--iou', 0, 1))
+    .option('--iou <x>', "NMS IoU threshold (default: the decoder family's validator value, e.g. 0.6 YOLOv5, 0.7 Ultralytics)", parseNumberOption('--iou', 0, 1))
     .addOption(imgszOption('input size for models with a dynamic input shape'))
     .addOption(evalImages)
     .option('--classes <file>', 'class names, one per line (default: the model metadata)')
@@ -42,6 +43,7 @@ export function registerEval(program: Command): void {
     .option('--json', 'print one JSON object')
     .addOption(quietOption());
   deprecatedAlias(command, '--max-images', evalImages, countParser('--max-images', LIMITS.images));
+  addContractOptions(command);
   addStoreOptions(command, 'the accuracy')
     .action(
       action(async (model: string, flags: EvalFlags) => {
@@ -53,6 +55,7 @@ export function registerEval(program: Command): void {
         const names = flags.classes ? await readNamesFile(flags.classes) : undefined;
         progress.step(`evaluating ${model} on ${flags.data}`);
         const result = await evaluateModel(model, flags.data, {
+          contract: contractFlagsFrom(flags),
           images: flags.images,
           maxBad: flags.maxBad,
           strict: flags.strict,

@@ -8,8 +8,9 @@ import { stderrProgress } from '../../util/progress.js';
 import { action } from '../action.js';
 import { calibImagesOption, evalImagesOption, portOption, providersOption, quietOption, roundsOption, runsOption, timeoutOption, warmupOption } from '../options.js';
 import { addStoreOptions, recordRun, type StoreFlags } from '../store.js';
+import { addContractOptions, contractFlagsFrom, type ContractOptionFlags } from '../contract-options.js';
 
-interface RunFlags extends StoreFlags {
+interface RunFlags extends StoreFlags, ContractOptionFlags {
   model?: string;
   output: string;
   runs: number;
@@ -54,6 +55,7 @@ export function registerRun(program: Command): void {
     .option('--demo', 'start the browser demo on the results when done')
     .addOption(portOption('demo port', 8080))
     .addOption(quietOption());
+  addContractOptions(command);
   addStoreOptions(command, 'the run')
     .action(
       action(async (flags: RunFlags) => {
@@ -66,6 +68,7 @@ export function registerRun(program: Command): void {
         const providers = parseProviders(flags.providers);
         const { runPipeline } = await import('../../pipeline/run.js');
         const { formatRunSummary } = await import('../../pipeline/summary.js');
+        const contract = contractFlagsFrom(flags);
         const progress = stderrProgress({ quiet: flags.quiet });
         const outDir = resolve(flags.output);
         const controller = new AbortController();
@@ -79,6 +82,7 @@ export function registerRun(program: Command): void {
         process.on('SIGINT', onSigint);
         try {
           const results = await runPipeline({
+            contract,
             model: flags.model,
             outDir,
             runs: flags.runs,

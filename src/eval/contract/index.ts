@@ -1,5 +1,5 @@
 export * from './types.js';
-export { resolveContract, decoderFlagText, exporterOf, DEFAULT_INPUT_SIZE } from './resolve.js';
+export { resolveContract, decoderFlagText, exporterOf } from './resolve.js';
 export { contractMetadata, readStoredContract, CONTRACT_METADATA_KEY, CONTRACT_VERSION, type StoredContract } from './stored.js';
 export { parseContractFlags, parseAuxKind, type ContractFlagText } from './flags.js';
 export { formatContract, contractRows, contractSummary, describeSource, unconfirmedPreprocessing } from './format.js';

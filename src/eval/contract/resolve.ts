@@ -5,6 +5,7 @@
  * sources leave a choice open (two decoders fit the shapes equally), the contract says so instead of guessing.
  * Pure: no I/O.
  */
+import { DEFAULT_INPUT_SIZE } from '../../image/input-size.js';
 import { COCO_NAMES } from '../../models/coco-names.js';
 import { PREPROCESS_KEYS, YOLO_PREPROCESSING, type ImagePreprocessing, type PreprocessKey } from '../../image/preprocessing.js';
 import { chooseDecoder, DECODER_NAMES, decoderNamed } from '../decoders/index.js';
@@ -15,8 +16,6 @@ import { parseNamesMetadata } from '../names.js';
 import { readStoredContract, type StoredContract } from './stored.js';
 import type { AuxInput, AuxKind, ContractFlags, FieldSource, ModelContract, ModelSignature, ResolvedContract } from './types.js';
 
-/** Input size when neither the shape, the metadata nor a flag gives one (the YOLO exporters' default). */
-export const DEFAULT_INPUT_SIZE = 640;
 
 /** Auxiliary inputs known by their exporter's name for them. */
 const AUX_CONVENTIONS: Record<string, { kind: AuxKind; exporter: string }> = {
