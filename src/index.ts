@@ -29,6 +29,9 @@ export { convertCheckpoint, convertFile, type ConvertOptions, type Conversion, t
 export { resolveModelSource, fetchOfficialModel, OFFICIAL_MODELS, type ModelSource } from './convert/model-source.js';
 export { withOnnxModel } from './convert/ensure-onnx.js';
 
+// Running models: the Runtime seam (onnxruntime-node, onnxruntime-web)
+export * from './runtime/index.js';
+
 // Analysis
 export { analyzeModel, type ModelAnalysis } from './analyze/analyze.js';
 export { formatAnalysis } from './analyze/format.js';

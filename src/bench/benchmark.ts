@@ -5,7 +5,7 @@ import { assertReadableFile } from '../util/fs.js';
 import { runInChild, DEFAULT_CHILD_TIMEOUT_MS } from './child.js';
 import type { InputSpec } from './input.js';
 import { machineProvenance, type MachineProvenance, type Provenance, type RunProvenance } from './provenance.js';
-import type { PlainTensor } from './runtime.js';
+import type { PlainTensor } from '../runtime/runtime.js';
 import { scenarioRuns, type ScenarioName, type ScenarioRun } from './scenarios.js';
 import { computeTimingStats, isPreciseEnough, type TimingStats } from './stats.js';
 import type { BenchReply } from './worker-protocol.js';

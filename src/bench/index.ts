@@ -1,7 +1,4 @@
-/** Measuring models: sessions, scenarios, child-process benchmarking, statistics, provenance, plausibility. */
-export { openSession, toSessionOptions, type SessionConfig, type OpenedSession } from './session.js';
-export type { Runtime, RuntimeSession, PlainTensor, InputInfo, PreparedFeeds, TensorElementType } from './runtime.js';
-export { ortNodeRuntime } from './runtime-ort-node.js';
+/** Measuring models: scenarios, child-process benchmarking, statistics, provenance, plausibility. */
 export { scenarioRuns, parseScenarios, controlledConfig, SCENARIO_NAMES, type ScenarioName, type ScenarioRun } from './scenarios.js';
 export { makeInputTensors, resolveInputShape, type InputSpec } from './input.js';
 export {

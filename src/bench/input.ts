@@ -1,6 +1,6 @@
 import { EdgeoptError } from '../util/errors.js';
 import { seededRandom, type Random } from '../util/random.js';
-import type { InputInfo, PlainTensor, TensorElementType } from './runtime.js';
+import type { InputInfo, PlainTensor, TensorElementType } from '../runtime/runtime.js';
 import { float32ToFloat16Bits } from '../util/float16.js';
 
 /**

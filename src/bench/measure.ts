@@ -1,4 +1,4 @@
-import type { PreparedFeeds, RuntimeSession } from './runtime.js';
+import type { PreparedFeeds, RuntimeSession } from '../runtime/runtime.js';
 
 /**
  * The harness's timed loop. Warm-up runs are timed too (the first one is the session's cold start),
@@ -20,14 +20,14 @@ export async function timedLoop(
   const warmupMs: number[] = [];
   for (let i = 0; i < options.warmup; i++) {
     const start = performance.now();
-    await session.run(feeds);
+    await session.runPrepared(feeds);
     warmupMs.push(performance.now() - start);
   }
   const timingsMs: number[] = [];
   for (let i = 0; i < options.runs; i++) {
     options.gc?.();
     const start = performance.now();
-    await session.run(feeds);
+    await session.runPrepared(feeds);
     timingsMs.push(performance.now() - start);
   }
   return { timingsMs, warmupMs, firstRunMs: warmupMs[0] ?? timingsMs[0] ?? Number.NaN };

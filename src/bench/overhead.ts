@@ -1,7 +1,7 @@
 import { assertReadableFile } from '../util/fs.js';
 import { runInChild, DEFAULT_CHILD_TIMEOUT_MS } from './child.js';
 import { controlledConfig } from './scenarios.js';
-import type { SessionConfig } from './session.js';
+import type { SessionConfig } from '../runtime/runtime.js';
 import { bootstrapRelativeMedianDifferenceCi95, computeTimingStats } from './stats.js';
 
 /**

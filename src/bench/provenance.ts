@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { ortNodeRuntime } from './runtime-ort-node.js';
+import { ortNodeRuntime } from '../runtime/ort-node.js';
 
 /**
  * Where a measurement was taken. The machine part is collected once per process (readers below);

@@ -1,5 +1,5 @@
 import { EdgeoptError } from '../util/errors.js';
-import type { SessionConfig } from './session.js';
+import type { SessionConfig } from '../runtime/runtime.js';
 
 /**
  * The measurement settings of the study, made explicit:

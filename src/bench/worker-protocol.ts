@@ -1,5 +1,5 @@
 import type { InputSpec } from './input.js';
-import type { SessionConfig } from './session.js';
+import type { SessionConfig } from '../runtime/runtime.js';
 
 /**
  * Messages between the parent and a measurement child (src/bench/worker.ts). Kept apart from the

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { describeError } from '../util/errors.js';
 import { makeInputTensors } from './input.js';
 import { timedLoop } from './measure.js';
-import { ortNodeRuntime, wrapOrtSession } from './runtime-ort-node.js';
-import type { RuntimeSession } from './runtime.js';
-import { openSession } from './session.js';
+import { nativeOf, ortNodeRuntime } from '../runtime/ort-node.js';
+import type { RuntimeSession } from '../runtime/runtime.js';
 import type { OverheadReply, SessionRecord, WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -75,12 +74,10 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
       };
     }
     case 'overhead': {
-      const opened = await openSession(request.model, request.config);
-      const session = wrapOrtSession(opened);
+      const session = await ortNodeRuntime.open(request.model, request.config);
       const tensors = makeInputTensors(session.inputs, request.input);
       const feeds = session.prepareFeeds(tensors);
-      const rawFeeds = feeds.handle as Parameters<typeof opened.session.run>[0];
-      const raw = opened.session;
+      const { session: raw, feeds: rawFeeds } = nativeOf(session, feeds);
       for (let i = 0; i < request.warmup; i++) await raw.run(rawFeeds);
       const bareMs: number[] = [];
       const harnessMs: number[] = [];

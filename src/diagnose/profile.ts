@@ -3,7 +3,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { runInChild, DEFAULT_CHILD_TIMEOUT_MS } from '../bench/child.js';
 import { controlledConfig, type ScenarioName } from '../bench/scenarios.js';
-import type { PlainTensor } from '../bench/runtime.js';
+import type { PlainTensor } from '../runtime/runtime.js';
 import { readProfileTrace } from '../bench/trace.js';
 import { loadModel } from '../onnx/model-io.js';
 import { EdgeoptError } from '../util/errors.js';

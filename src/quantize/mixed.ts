@@ -1,6 +1,6 @@
-import * as ort from 'onnxruntime-node';
-import { openSession } from '../bench/session.js';
+import { ortNodeRuntime } from '../runtime/ort-node.js';
 import { encodeModel } from '../onnx/model-io.js';
+import { floatData } from '../runtime/tensors.js';
 import { topologicalSort, indexGraph } from '../onnx/graph.js';
 import type { LoadedModel, NodeProto } from '../onnx/types.js';
 import { EdgeoptError } from '../util/errors.js';
@@ -91,12 +91,12 @@ interface Output {
 
 async function runOutputs(model: LoadedModel, samples: Float32Array[]): Promise<Output[][]> {
   const { name, dims } = modelInputShape(model);
-  const { session } = await openSession(encodeModel(model), { graphOptimizationLevel: 'all' });
+  const session = await ortNodeRuntime.open(encodeModel(model), { graphOptimizationLevel: 'all' });
   try {
     const results: Output[][] = [];
     for (const sample of samples) {
-      const outputs = await session.run({ [name]: new ort.Tensor('float32', sample, dims) });
-      results.push(session.outputNames.map((o) => ({ data: outputs[o]!.data as Float32Array, dims: outputs[o]!.dims })));
+      const outputs = await session.run({ [name]: { type: 'float32', data: sample, dims } });
+      results.push(session.outputs.map((o) => ({ data: floatData(outputs[o.name]!, `output '${o.name}'`), dims: outputs[o.name]!.dims })));
     }
     return results;
   } finally {

@@ -1,18 +1,12 @@
 /** Shared by the converter and model tests: run a built model in onnxruntime and compare outputs. */
-import * as ort from 'onnxruntime-node';
-import { openSession } from '../../src/bench/session.js';
 import { encodeModel } from '../../src/onnx/model-io.js';
 import type { ModelProto } from '../../src/onnx/types.js';
+import { float32Tensor, runModel as runThroughRuntime } from '../helpers/run-model.js';
 
 export async function runModel(model: ModelProto | string, input: Float32Array, dims: number[]): Promise<{ data: Float32Array; dims: number[] }> {
-  const { session } = await openSession(typeof model === 'string' ? model : encodeModel(model));
-  try {
-    const outputs = await session.run({ images: new ort.Tensor('float32', input, dims) });
-    const out = outputs.output0!;
-    return { data: out.data as Float32Array, dims: [...out.dims] };
-  } finally {
-    await session.release();
-  }
+  const outputs = await runThroughRuntime(typeof model === 'string' ? model : encodeModel(model), { images: float32Tensor(input, dims) });
+  const out = outputs.output0!;
+  return { data: out.data as Float32Array, dims: out.dims };
 }
 
 /** max|a − b| / max|b|: the parity measure (differences relative to the output's magnitude). */

@@ -2,12 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeDetections, type Detection } from '../../src/eval/decode.js';
-import { openSession } from '../../src/bench/session.js';
 import { boxIou } from '../../src/eval/nms.js';
 import { unletterboxBox } from '../../src/image/letterbox.js';
 import { loadImageTensor } from '../../src/image/preprocess.js';
 import { REPO_ROOT } from '../helpers/assets.js';
-import * as ort from 'onnxruntime-node';
+import { float32Tensor, runFirstInput } from '../helpers/run-model.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -27,7 +26,7 @@ export const CHROMIUM_ARGS = [
 
 /** The modules the page imports from /lib/ exist only after a build; build once if they are missing. */
 export function ensureBrowserModulesBuilt(): void {
-  const needed = ['eval/decode.js', 'eval/nms.js', 'eval/names.js', 'image/letterbox.js', 'bench/stats.js', 'util/float16.js'];
+  const needed = ['eval/decode.js', 'eval/nms.js', 'eval/names.js', 'image/letterbox.js', 'bench/stats.js', 'util/float16.js', 'runtime/ort-web.js', 'runtime/tensors.js'];
   const missing = () => needed.filter((m) => !existsSync(join(REPO_ROOT, 'dist', m)));
   if (missing().length === 0) return;
   // tsc still emits when unrelated files have type errors, so only the emitted files matter here.
@@ -43,15 +42,9 @@ export interface NamedDetection extends Detection {
 /** What edgeopt finds on an image on the Node side: the same letterbox geometry, decode and NMS the page uses. */
 export async function nodeDetections(modelPath: string, imagePath: string): Promise<Detection[]> {
   const tensor = await loadImageTensor(imagePath, { width: 640, height: 640 });
-  const { session } = await openSession(modelPath, { intraOpThreads: 1 });
-  try {
-    const outputs = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', tensor.data, tensor.dims) });
-    const output = outputs[session.outputNames[0]!]!;
-    const detections = decodeDetections(output.data as Float32Array, output.dims, { confThreshold: 0.25, iouThreshold: 0.45 });
-    return detections.map((d) => ({ ...d, box: unletterboxBox(d.box, tensor.geometry, tensor.srcWidth, tensor.srcHeight) }));
-  } finally {
-    await session.release();
-  }
+  const output = await runFirstInput(modelPath, float32Tensor(tensor.data, tensor.dims), { intraOpThreads: 1 });
+  const detections = decodeDetections(output.data as Float32Array, output.dims, { confThreshold: 0.25, iouThreshold: 0.45 });
+  return detections.map((d) => ({ ...d, box: unletterboxBox(d.box, tensor.geometry, tensor.srcWidth, tensor.srcHeight) }));
 }
 
 /**

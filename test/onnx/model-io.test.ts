@@ -1,9 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSession } from '../../src/bench/session.js';
 import { makeGraph, makeModel, makeNode, makeValueInfo } from '../../src/onnx/builder.js';
 import { decodeModel, encodeModel, loadModel, saveModel } from '../../src/onnx/model-io.js';
 import { makeTensor, tensorToArray, tensorToFloat32 } from '../../src/onnx/tensor.js';
@@ -11,6 +9,8 @@ import { DATA_LOCATION_EXTERNAL, DataType, type LoadedModel, type TensorProto } 
 import { EdgeoptError } from '../../src/util/errors.js';
 import { asset, hasAssets } from '../helpers/assets.js';
 import { readNpyFloat32 } from '../helpers/npy.js';
+import { float32Tensor, runModel } from '../helpers/run-model.js';
+import type { PlainTensor } from '../../src/runtime/runtime.js';
 
 const work = mkdtempSync(join(tmpdir(), 'edgeopt-model-io-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -33,17 +33,12 @@ function smallConvModel(): LoadedModel {
   );
 }
 
-async function runOnce(model: string | Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Record<string, Float32Array>> {
-  const { session } = await openSession(model);
-  try {
-    const out = await session.run(feeds);
-    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]));
-  } finally {
-    await session.release();
-  }
+async function runOnce(model: string | Uint8Array, feeds: Record<string, PlainTensor>): Promise<Record<string, Float32Array>> {
+  const out = await runModel(model, feeds);
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]));
 }
 
-const smallInput = () => ({ x: new ort.Tensor('float32', Float32Array.from({ length: 3 * 8 * 8 }, (_, i) => Math.cos(i)), [1, 3, 8, 8]) });
+const smallInput = () => ({ x: float32Tensor(Float32Array.from({ length: 3 * 8 * 8 }, (_, i) => Math.cos(i)), [1, 3, 8, 8]) });
 
 /** The parts of a graph that define what it computes. */
 function graphSignature(model: LoadedModel) {
@@ -83,7 +78,7 @@ describe('round trip', () => {
     expect(Buffer.from(encodeModel(reloaded)).equals(readFileSync(path))).toBe(true);
 
     const input = readNpyFloat32(asset('reference', 'yolov5n_check_in.npy'));
-    const feeds = { images: new ort.Tensor('float32', input.data, input.shape) };
+    const feeds = { images: float32Tensor(input.data, input.shape) };
     const before = await runOnce(asset('models', 'yolov5nu_fp32.onnx'), feeds);
     const after = await runOnce(path, feeds);
     expect(after.output0!.length).toBe(84 * 8400);

@@ -1,6 +1,4 @@
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { openSession } from '../../src/bench/session.js';
 import { float, makeGraph, makeModel, makeNode, makeValueInfo, type AttributeValue } from '../../src/onnx/builder.js';
 import { encodeModel, loadModelSync } from '../../src/onnx/model-io.js';
 import { inferShapes, runShapeInference } from '../../src/onnx/shapes.js';
@@ -8,6 +6,7 @@ import { sliceLength } from '../../src/onnx/shape-rules/gather-slice.js';
 import { makeInt64Tensor, makeTensor } from '../../src/onnx/tensor.js';
 import { DataType, type NodeProto, type TensorProto } from '../../src/onnx/types.js';
 import { EdgeoptError } from '../../src/util/errors.js';
+import { float32Tensor, runModel } from '../helpers/run-model.js';
 import { asset, hasAssets } from '../helpers/assets.js';
 
 type Shape = Array<number | string>;
@@ -252,10 +251,8 @@ describe('agreement with onnxruntime', () => {
       const m = model({ x: c.input }, [makeNode(op, inputs, ['y'], attrs)], c.inits ?? []);
       m.graph.output = [makeValueInfo('y', DataType.FLOAT)];
       const inferred = shapeOf(m, 'y');
-      const { session } = await openSession(encodeModel(m));
       const size = c.input.reduce((a, b) => a * b, 1);
-      const out = await session.run({ x: new ort.Tensor('float32', new Float32Array(size).fill(0.5), c.input) });
-      await session.release();
+      const out = await runModel(m, { x: float32Tensor(new Float32Array(size).fill(0.5), c.input) });
       expect(inferred).toEqual(out.y!.dims);
     });
   }

@@ -1,6 +1,4 @@
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { openSession } from '../../src/bench/session.js';
 import { buildDefaultModel } from '../../src/models/defaults.js';
 import { makeGraph, makeModel, makeNode, makeValueInfo } from '../../src/onnx/builder.js';
 import { encodeModel, loadModelSync } from '../../src/onnx/model-io.js';
@@ -11,13 +9,12 @@ import { findDetectionHead, planStaticQuantization } from '../../src/quantize/st
 import { EdgeoptError } from '../../src/util/errors.js';
 import { asset, hasAssets } from '../helpers/assets.js';
 import { readNpyFloat32 } from '../helpers/npy.js';
+import { firstOutput, float32Tensor, runFirstInput } from '../helpers/run-model.js';
+import { ortNodeRuntime } from '../../src/runtime/ort-node.js';
+import type { RuntimeSession } from '../../src/runtime/runtime.js';
 
 async function runModel(model: LoadedModel, input: { data: Float32Array; shape: number[] }): Promise<Float32Array> {
-  const { session } = await openSession(encodeModel(model), { intraOpThreads: 1 });
-  const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', input.data, input.shape) });
-  const out = result[session.outputNames[0]!]!.data as Float32Array;
-  await session.release();
-  return out;
+  return (await runFirstInput(model, float32Tensor(input.data, input.shape), { intraOpThreads: 1 })).data as Float32Array;
 }
 
 function seededInput(shape: number[], seed = 7): { data: Float32Array; shape: number[] } {
@@ -165,12 +162,11 @@ describe.skipIf(!hasAssets)('dfl-softmax on exported Ultralytics models', () => 
   it('gives the same detections on the reference inputs: boxes within float rounding, class scores identical', async () => {
     const original = loadModelSync(asset('models', 'yolov5nu_fp32.onnx'));
     const { model: rewritten } = optimizeGraph(original, DFL_ONLY);
-    const [s0, s1] = [await openSession(encodeModel(original), { intraOpThreads: 1 }), await openSession(encodeModel(rewritten), { intraOpThreads: 1 })];
+    const [s0, s1] = [await ortNodeRuntime.open(encodeModel(original), { intraOpThreads: 1 }), await ortNodeRuntime.open(encodeModel(rewritten), { intraOpThreads: 1 })];
     for (const file of ['bus_letterbox640.npy', 'yolov5n_check_in.npy']) {
       const x = readNpyFloat32(asset('reference', file));
-      const run = async (s: ort.InferenceSession) =>
-        (await s.run({ [s.inputNames[0]!]: new ort.Tensor('float32', x.data, x.shape) }))[s.outputNames[0]!]!;
-      const [before, after] = [await run(s0.session), await run(s1.session)];
+      const run = async (s: RuntimeSession) => firstOutput(await s.run({ [s.inputs[0]!.name]: float32Tensor(x.data, x.shape) }));
+      const [before, after] = [await run(s0), await run(s1)];
       expect(after.dims).toEqual([1, 84, 8400]);
       const boxes = 4 * 8400;
       const a = before.data as Float32Array;
@@ -181,8 +177,8 @@ describe.skipIf(!hasAssets)('dfl-softmax on exported Ultralytics models', () => 
       expect(Math.max(...a.subarray(0, boxes))).toBeGreaterThan(100); // the box rows are in pixels: a real test of rounding
       expect(differing(b.subarray(boxes), a.subarray(boxes))).toBe(0);
     }
-    await s0.session.release();
-    await s1.session.release();
+    await s0.release();
+    await s1.release();
   });
 
   it('is a no-op on an anchor-based YOLOv5 (no DFL): same graph, reported with 0 matches', () => {

@@ -1,6 +1,4 @@
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { openSession } from '../../src/bench/session.js';
 import { float, makeGraph, makeModel, makeNode, makeValueInfo } from '../../src/onnx/builder.js';
 import { encodeModel, loadModelSync } from '../../src/onnx/model-io.js';
 import { makeTensor } from '../../src/onnx/tensor.js';
@@ -8,6 +6,9 @@ import { DataType, type LoadedModel } from '../../src/onnx/types.js';
 import { quantizeDynamic } from '../../src/quantize/index.js';
 import { asset, hasAssets } from '../helpers/assets.js';
 import { readNpyFloat32 } from '../helpers/npy.js';
+import { float32Tensor, runModel } from '../helpers/run-model.js';
+import { ortNodeRuntime } from '../../src/runtime/ort-node.js';
+import type { PlainTensor } from '../../src/runtime/runtime.js';
 
 function opCounts(model: LoadedModel): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -15,10 +16,8 @@ function opCounts(model: LoadedModel): Record<string, number> {
   return counts;
 }
 
-async function run(model: LoadedModel | string, feeds: Record<string, ort.Tensor>): Promise<Record<string, Float32Array>> {
-  const { session } = await openSession(typeof model === 'string' ? model : encodeModel(model));
-  const out = await session.run(feeds);
-  await session.release();
+async function run(model: LoadedModel | string, feeds: Record<string, PlainTensor>): Promise<Record<string, Float32Array>> {
+  const out = await runModel(model, feeds);
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]));
 }
 
@@ -52,7 +51,7 @@ function matmulGemmModel(): LoadedModel {
 }
 
 describe('quantizeDynamic on small built models', () => {
-  const feeds = { x: new ort.Tensor('float32', seeded(16, 9), [2, 8]) };
+  const feeds = { x: float32Tensor(seeded(16, 9), [2, 8]) };
 
   for (const [weightType, perChannel] of [['uint8', false], ['int8', false], ['uint8', true], ['int8', true]] as const) {
     it(`MatMul and Gemm become MatMulInteger and stay close to float (${weightType}, ${perChannel ? 'per-channel' : 'per-tensor'})`, async () => {
@@ -117,7 +116,7 @@ describe.skipIf(!hasAssets)('quantizeDynamic on YOLOv5nu against onnxruntime’s
   const inputs = ['yolov5n_check_in', 'bus_letterbox640', 'zidane_letterbox640'];
   const feedsFor = (name: string) => {
     const x = readNpyFloat32(asset('reference', `${name}.npy`));
-    return { images: new ort.Tensor('float32', x.data, x.shape) };
+    return { images: float32Tensor(x.data, x.shape) };
   };
 
   it('gives the published census, size and class scores', async () => {
@@ -133,8 +132,8 @@ describe.skipIf(!hasAssets)('quantizeDynamic on YOLOv5nu against onnxruntime’s
     const bytes = encodeModel(model).byteLength;
     expect(Math.abs(bytes - 3_011_061) / 3_011_061).toBeLessThan(0.05);
 
-    const { session: ours } = await openSession(encodeModel(model));
-    const { session: theirs } = await openSession(published);
+    const ours = await ortNodeRuntime.open(encodeModel(model));
+    const theirs = await ortNodeRuntime.open(published);
     for (const name of inputs) {
       const feeds = feedsFor(name);
       const a = (await ours.run(feeds)).output0!;

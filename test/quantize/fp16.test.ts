@@ -1,26 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSession } from '../../src/bench/session.js';
 import { loadModel, saveModel } from '../../src/onnx/model-io.js';
 import { DataType, type LoadedModel } from '../../src/onnx/types.js';
 import { convertToFloat16 } from '../../src/quantize/fp16.js';
 import { EdgeoptError } from '../../src/util/errors.js';
 import { asset, hasAssets } from '../helpers/assets.js';
 import { readNpyFloat32 } from '../helpers/npy.js';
+import { float32Tensor, runModel } from '../helpers/run-model.js';
 
 async function runBus(path: string): Promise<Float32Array> {
   const bus = readNpyFloat32(asset('reference', 'bus_letterbox640.npy'));
-  const { session } = await openSession(path, { intraOpThreads: 2 });
-  try {
-    const out = await session.run({ images: new ort.Tensor('float32', bus.data, [1, 3, 640, 640]) });
-    expect(out.output0!.type).toBe('float32');
-    return out.output0!.data as Float32Array;
-  } finally {
-    await session.release();
-  }
+  const out = await runModel(path, { images: float32Tensor(bus.data, [1, 3, 640, 640]) }, { intraOpThreads: 2 });
+  expect(out.output0!.type).toBe('float32');
+  return out.output0!.data as Float32Array;
 }
 
 describe.skipIf(!hasAssets)('FP16 conversion of YOLOv5nu', () => {

@@ -1,7 +1,5 @@
-import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openSession } from '../../src/bench/session.js';
-import { encodeModel, loadModel } from '../../src/onnx/model-io.js';
+import { loadModel } from '../../src/onnx/model-io.js';
 import type { LoadedModel } from '../../src/onnx/types.js';
 import { calibrateStatic } from '../../src/quantize/static/index.js';
 import { mixedPrecisionSearch } from '../../src/quantize/mixed.js';
@@ -9,6 +7,7 @@ import type { CalibrationData } from '../../src/quantize/calibrate/index.js';
 import { EdgeoptError } from '../../src/util/errors.js';
 import { asset, hasAssets } from '../helpers/assets.js';
 import { readNpyFloat32 } from '../helpers/npy.js';
+import { float32Tensor, runModel } from '../helpers/run-model.js';
 
 /**
  * A stand-in accuracy metric (the real one lives in src/eval, a later stage): 100 × (1 − mean |Δ class score| × 10)
@@ -16,9 +15,7 @@ import { readNpyFloat32 } from '../helpers/npy.js';
  */
 async function classScores(model: LoadedModel): Promise<Float32Array> {
   const bus = readNpyFloat32(asset('reference', 'bus_letterbox640.npy'));
-  const { session } = await openSession(encodeModel(model), { intraOpThreads: 2 });
-  const out = await session.run({ images: new ort.Tensor('float32', bus.data, [1, 3, 640, 640]) });
-  await session.release();
+  const out = await runModel(model, { images: float32Tensor(bus.data, [1, 3, 640, 640]) }, { intraOpThreads: 2 });
   return (out.output0!.data as Float32Array).subarray(4 * 8400);
 }
 

@@ -1,9 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSession } from '../../src/bench/session.js';
 import { loadModel, loadModelSync, saveModel } from '../../src/onnx/model-io.js';
 import { opsetVersion } from '../../src/onnx/graph.js';
 import { tensorToArray, tensorToFloat32 } from '../../src/onnx/tensor.js';
@@ -13,19 +11,15 @@ import { calibrateStatic, quantizeStatic, type StaticQuantizeOptions } from '../
 import { EdgeoptError } from '../../src/util/errors.js';
 import { asset, hasAssets } from '../helpers/assets.js';
 import { readNpyFloat32 } from '../helpers/npy.js';
+import { firstOutput, float32Tensor, runModel } from '../helpers/run-model.js';
 
 const CLASSES = 80;
 const ANCHORS = 8400;
 
 async function runBus(path: string, optimizedPath?: string): Promise<Float32Array> {
   const bus = readNpyFloat32(asset('reference', 'bus_letterbox640.npy'));
-  const { session } = await openSession(path, { intraOpThreads: 2, optimizedModelFilePath: optimizedPath });
-  try {
-    const out = await session.run({ images: new ort.Tensor('float32', bus.data, [1, 3, 640, 640]) });
-    return out.output0!.data as Float32Array;
-  } finally {
-    await session.release();
-  }
+  const out = await runModel(path, { images: float32Tensor(bus.data, [1, 3, 640, 640]) }, { intraOpThreads: 2, optimizedModelFilePath: optimizedPath });
+  return out.output0!.data as Float32Array;
 }
 
 function countOps(model: LoadedModel): Record<string, number> {
@@ -211,10 +205,8 @@ describe.skipIf(!hasAssets)('static INT8 of an opset-12 YOLOv5 export', () => {
       const path = join(dir, 'q.onnx');
       await saveModel(q, path);
       const input = readNpyFloat32(asset('reference', 'bus_letterbox640.npy'));
-      const { session } = await openSession(path, { intraOpThreads: 2 });
-      const out = await session.run({ images: new ort.Tensor('float32', input.data, [1, 3, 640, 640]) });
-      await session.release();
-      expect(out[session.outputNames[0]!]!.dims).toEqual([1, 25200, 85]);
+      const out = await runModel(path, { images: float32Tensor(input.data, [1, 3, 640, 640]) }, { intraOpThreads: 2 });
+      expect(firstOutput(out).dims).toEqual([1, 25200, 85]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

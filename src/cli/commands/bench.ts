@@ -49,7 +49,7 @@ export function registerBench(program: Command): void {
         if (flags.maxRuns !== undefined && flags.maxRuns < flags.runs) {
           throw new EdgeoptError(`--max-runs (${flags.maxRuns}) must be at least --runs (${flags.runs})`);
         }
-        const { parseProviders } = await import('../../bench/session.js');
+        const { parseProviders } = await import('../../runtime/providers.js');
         const providers = parseProviders(flags.providers);
         const { assertReadableFile } = await import('../../util/fs.js');
         for (const model of models) await assertReadableFile(model, 'model');

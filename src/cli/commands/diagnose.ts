@@ -37,7 +37,7 @@ export function registerDiagnose(program: Command): void {
         if (flags.scenario !== 'controlled' && flags.scenario !== 'practical') {
           throw new EdgeoptError(`--scenario for diagnose must be controlled or practical, got '${flags.scenario}'`);
         }
-        const { parseProviders } = await import('../../bench/session.js');
+        const { parseProviders } = await import('../../runtime/providers.js');
         const providers = parseProviders(flags.providers);
         const { assertReadableFile } = await import('../../util/fs.js');
         await assertReadableFile(modelPath, 'model');

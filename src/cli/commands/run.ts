@@ -64,7 +64,7 @@ export function registerRun(program: Command): void {
         for (const v of variants ?? []) {
           if (!VARIANT_PLANS.some((p) => p.name === v)) throw new EdgeoptError(`unknown variant '${v}' (choose from ${VARIANT_PLANS.map((p) => p.name).join(', ')})`);
         }
-        const { parseProviders } = await import('../../bench/session.js');
+        const { parseProviders } = await import('../../runtime/providers.js');
         const providers = parseProviders(flags.providers);
         const { runPipeline } = await import('../../pipeline/run.js');
         const { formatRunSummary } = await import('../../pipeline/summary.js');

@@ -1,10 +1,10 @@
-import * as ort from 'onnxruntime-node';
-import { openSession, type SessionConfig } from '../../bench/session.js';
 import { makeValueInfo } from '../../onnx/builder.js';
 import { encodeModel } from '../../onnx/model-io.js';
 import { inferShapes } from '../../onnx/shapes.js';
 import { dataTypeName } from '../../onnx/tensor.js';
 import { DataType, type LoadedModel } from '../../onnx/types.js';
+import { ortNodeRuntime } from '../../runtime/ort-node.js';
+import type { PlainTensor, SessionConfig } from '../../runtime/runtime.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { feedInputs, imageInput, type FeedInput, type FeedRecord } from './feeds.js';
 import { ActivationStats, DEFAULT_HISTOGRAM_BINS } from './histogram.js';
@@ -60,15 +60,15 @@ function checkFloatTensors(model: LoadedModel, tensors: readonly string[]): void
   }
 }
 
-/** A sample as onnxruntime feeds, checked against the model's inputs. */
-function toOrtFeeds(sample: CalibrationSample, inputs: readonly FeedInput[], image: string | undefined, index: number): Record<string, ort.Tensor> {
+/** A sample as runtime feeds, checked against the model's inputs. */
+function toFeeds(sample: CalibrationSample, inputs: readonly FeedInput[], image: string | undefined, index: number): Record<string, PlainTensor> {
   const record: FeedRecord = sample instanceof Float32Array
     ? { [image ?? '']: { type: 'float32', dims: inputs.find((i) => i.name === image)?.dims ?? [], data: sample } }
     : sample;
   if (sample instanceof Float32Array && (inputs.length !== 1 || !image)) {
     throw new EdgeoptError(`calibration sample ${index} is a bare tensor, but the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}): give feed records`);
   }
-  const feeds: Record<string, ort.Tensor> = {};
+  const feeds: Record<string, PlainTensor> = {};
   for (const input of inputs) {
     const tensor = record[input.name];
     if (!tensor) throw new EdgeoptError(`calibration sample ${index} has no value for input '${input.name}'`);
@@ -76,7 +76,7 @@ function toOrtFeeds(sample: CalibrationSample, inputs: readonly FeedInput[], ima
     if (tensor.data.length !== expected || tensor.type !== input.type) {
       throw new EdgeoptError(`calibration sample ${index} gives input '${input.name}' ${tensor.type} with ${tensor.data.length} values; it needs ${input.type} [${input.dims.join(',')}] (${expected} values)`);
     }
-    feeds[input.name] = new ort.Tensor(tensor.type, tensor.data, input.dims);
+    feeds[input.name] = { type: tensor.type, data: tensor.data, dims: input.dims };
   }
   return feeds;
 }
@@ -98,7 +98,7 @@ export async function collectActivationStats(
   const inputNames = new Set(inputs.map((i) => i.name));
   const fetched = tensors.filter((t) => !inputNames.has(t));
   const augmented = augmentWithOutputs(model, fetched);
-  const { session } = await openSession(encodeModel(augmented), {
+  const session = await ortNodeRuntime.open(encodeModel(augmented), {
     graphOptimizationLevel: 'all',
     intraOpThreads: 1,
     ...options.session,
@@ -107,11 +107,11 @@ export async function collectActivationStats(
   const start = performance.now();
   let count = 0;
   const iterator = samples[Symbol.asyncIterator]();
-  const startRun = async (): Promise<{ feeds: Record<string, ort.Tensor>; outputs: ort.InferenceSession.ReturnType } | undefined> => {
+  const startRun = async (): Promise<{ feeds: Record<string, PlainTensor>; outputs: Record<string, PlainTensor> } | undefined> => {
     const next = await iterator.next();
     if (next.done) return undefined;
-    const feeds = toOrtFeeds(next.value, inputs, image, count + 1);
-    return { feeds, outputs: fetched.length > 0 ? await session.run(feeds, [...fetched]) : {} };
+    const feeds = toFeeds(next.value, inputs, image, count + 1);
+    return { feeds, outputs: fetched.length > 0 ? await session.run(feeds, fetched) : {} };
   };
   // onnxruntime runs inference off the JS thread: the next sample's inference overlaps this sample's
   // histogram updates, which take about as long (hence one intra-op thread by default on 2 cores).
@@ -128,7 +128,6 @@ export async function collectActivationStats(
           throw new EdgeoptError(`calibration: tensor '${name}' is not a float32 output of the model`);
         }
         stats.get(name)!.update(value.data as Float32Array);
-        if (!inputNames.has(name)) value.dispose();
       }
       count++;
       options.onSample?.(count);

@@ -1,4 +1,4 @@
-import type { SessionConfig } from '../../bench/session.js';
+import type { SessionConfig } from '../../runtime/runtime.js';
 import { opsetVersion } from '../../onnx/graph.js';
 import type { LoadedModel, NodeProto } from '../../onnx/types.js';
 import type { DataQualityOptions, DataQualitySummary } from '../../util/data-quality.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseProviders } from '../../src/bench/session.js';
+import { parseProviders } from '../../src/runtime/providers.js';
 import { asset, hasAssets } from '../helpers/assets.js';
 import { runCli } from '../helpers/cli.js';
 
