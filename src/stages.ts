@@ -12,6 +12,7 @@ export const STAGES = [
   { name: 'models', role: 'YOLO architecture builders' },
   { name: 'convert', role: '.pt → ONNX' },
   { name: 'image', role: 'decoding, letterbox, preprocessing per model family' },
+  { name: 'datasets', role: 'dataset loaders (YOLO, data.yaml, COCO JSON, VOC) with bad-data counting' },
   { name: 'runtime', role: 'the Runtime seam: sessions on onnxruntime-node and onnxruntime-web' },
   { name: 'analyze', role: 'op census, parameters, MACs, fusions' },
   { name: 'optimize', role: 'exact graph rewrites' },
@@ -24,6 +25,8 @@ export const STAGES = [
   { name: 'select', role: 'the best variant under constraints' },
   { name: 'report', role: 'report.md and charts' },
   { name: 'pipeline', role: 'edgeopt run: the stages over one run state' },
+  { name: 'store', role: 'the results store (SQLite, PostgreSQL), migrations, history' },
+  { name: 'fleet', role: 'job queue, submit, agent, job runner, status' },
   { name: 'demo', role: 'the browser demo server' },
   { name: 'cli', role: 'argument parsing and printing, nothing else' },
 ] as const;

@@ -1,6 +1,6 @@
 import { EdgeoptError } from '../util/errors.js';
 import { seededRandom, type Random } from '../util/random.js';
-import type { InputInfo, PlainTensor, TensorElementType } from '../runtime/runtime.js';
+import { TENSOR_ELEMENT_TYPES, type InputInfo, type PlainTensor, type TensorElementType } from '../runtime/runtime.js';
 import { float32ToFloat16Bits } from '../util/float16.js';
 
 /**
@@ -18,7 +18,7 @@ export interface InputSpec {
 
 export const DEFAULT_INPUT_SEED = 1234;
 
-const FLOAT_TYPES = new Set(['float32', 'float16']);
+const FLOAT_TYPES = new Set(['float32', 'float16', 'float64']);
 
 /** Resolves the concrete shape of an input: fixed dims stay, symbolic/unknown dims become 1. */
 export function resolveInputShape(input: InputInfo, override?: readonly number[]): number[] {
@@ -51,6 +51,27 @@ function randomValues(type: TensorElementType, count: number, random: Random): P
       for (let i = 0; i < count; i++) out[i] = float32ToFloat16Bits(random());
       return out;
     }
+    case 'float64': {
+      const out = new Float64Array(count);
+      for (let i = 0; i < count; i++) out[i] = random();
+      return out;
+    }
+    case 'uint16':
+    case 'uint32': {
+      const out = type === 'uint16' ? new Uint16Array(count) : new Uint32Array(count);
+      for (let i = 0; i < count; i++) out[i] = Math.floor(random() * 10);
+      return out;
+    }
+    case 'int16': {
+      const out = new Int16Array(count);
+      for (let i = 0; i < count; i++) out[i] = Math.floor(random() * 10);
+      return out;
+    }
+    case 'uint64': {
+      const out = new BigUint64Array(count);
+      for (let i = 0; i < count; i++) out[i] = BigInt(Math.floor(random() * 10));
+      return out;
+    }
     case 'uint8': {
       const out = new Uint8Array(count);
       for (let i = 0; i < count; i++) out[i] = Math.floor(random() * 256);
@@ -77,8 +98,7 @@ function randomValues(type: TensorElementType, count: number, random: Random): P
 }
 
 function elementType(input: InputInfo): TensorElementType {
-  const supported: TensorElementType[] = ['float32', 'float16', 'int64', 'int32', 'int8', 'uint8', 'bool'];
-  if (!(supported as string[]).includes(input.type)) {
+  if (!(TENSOR_ELEMENT_TYPES as readonly string[]).includes(input.type)) {
     throw new EdgeoptError(`input '${input.name}' has type ${input.type}, which the benchmark cannot generate data for`);
   }
   return input.type as TensorElementType;

@@ -1,5 +1,5 @@
 import { SCENARIO_NAMES, type ScenarioName } from '../bench/scenarios.js';
-import { KNOWN_PROVIDERS } from '../bench/session.js';
+import { KNOWN_PROVIDERS } from '../runtime/providers.js';
 import { isDeviceName } from '../store/device.js';
 import { EdgeoptError } from '../util/errors.js';
 

@@ -9,16 +9,15 @@ import type { RunnerReply, RunnerRequest, RunnerResult } from './runner-protocol
  * fresh child per run set) and evaluateModel, exactly as `edgeopt bench` and `edgeopt eval` do.
  */
 async function probeProviders(): Promise<string[]> {
-  const ort = await import('onnxruntime-node');
-  const { openSession } = await import('../bench/session.js');
+  const { ortNodeRuntime } = await import('../runtime/ort-node.js');
   const { probeModelBytes } = await import('./probe-model.js');
   const bytes = probeModelBytes();
   const loaded: string[] = [];
-  for (const { name } of ort.listSupportedBackends()) {
+  for (const name of ortNodeRuntime.supportedProviders()) {
     try {
-      const opened = await openSession(bytes, { providers: [name] });
-      if (opened.provider === name) loaded.push(name);
-      await opened.session.release();
+      const session = await ortNodeRuntime.open(bytes, { providers: [name] });
+      if (session.provider === name) loaded.push(name);
+      await session.release();
     } catch {
       // does not load here
     }

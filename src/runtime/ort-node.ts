@@ -19,6 +19,7 @@ const api: OrtApi = ort;
 export const ortNodeRuntime: Runtime = {
   name: RUNTIME_NAME,
   version: ortVersion(),
+  supportedProviders: () => ort.listSupportedBackends().map((b) => b.name),
   open(model: string | Uint8Array, config: SessionConfig = {}): Promise<RuntimeSession> {
     return openOrtSession(model, config, { api, runtimeName: RUNTIME_NAME, engine: 'onnxruntime', defaultProviders: ['cpu'], sessionOptions: toSessionOptions });
   },

@@ -15,6 +15,9 @@ import { toSessionOptions, type OrtSessionOptions } from './session-options.js';
 
 const RUNTIME_NAME = 'onnxruntime-web';
 
+/** The backends the page loads onnxruntime-web for (the WebGPU one needs the full bundle and an adapter). */
+export const WEB_PROVIDERS = ['wasm', 'webgpu'] as const;
+
 /** What the web runtime hands to onnxruntime-web: the node-only options removed, not silently passed on. */
 export function webSessionOptions(config: SessionConfig, provider: string): OrtSessionOptions {
   const { interOpNumThreads, intraOpNumThreads, enableProfiling, profileFilePrefix, optimizedModelFilePath, extra, ...honoured } = toSessionOptions(config, provider);
@@ -26,6 +29,7 @@ export function createOrtWebRuntime(ort: typeof OrtWeb): Runtime {
   return {
     name: RUNTIME_NAME,
     version: ort.env.versions.web ?? ort.env.versions.common ?? 'unknown',
+    supportedProviders: () => [...WEB_PROVIDERS],
     open(model: string | Uint8Array, config: SessionConfig = {}): Promise<RuntimeSession> {
       if (config.intraOpThreads !== undefined) ort.env.wasm.numThreads = config.intraOpThreads;
       return openOrtSession(model, config, { api, runtimeName: RUNTIME_NAME, engine: 'onnxruntime-web', defaultProviders: ['wasm'], sessionOptions: webSessionOptions });

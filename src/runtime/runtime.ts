@@ -6,11 +6,21 @@
  * Pure types: the browser imports this module too.
  */
 
-export type TensorElementType = 'float32' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
+/** Every numeric element type onnxruntime's JavaScript API exchanges (strings are not read). */
+export type TensorElementType =
+  | 'float32' | 'float16' | 'float64'
+  | 'int64' | 'int32' | 'int16' | 'int8'
+  | 'uint64' | 'uint32' | 'uint16' | 'uint8'
+  | 'bool';
 
-export const TENSOR_ELEMENT_TYPES: readonly TensorElementType[] = ['float32', 'float16', 'int64', 'int32', 'int8', 'uint8', 'bool'];
+export const TENSOR_ELEMENT_TYPES: readonly TensorElementType[] = [
+  'float32', 'float16', 'float64', 'int64', 'int32', 'int16', 'int8', 'uint64', 'uint32', 'uint16', 'uint8', 'bool',
+];
 
-export type TensorValues = Float32Array | Uint16Array | BigInt64Array | Int32Array | Int8Array | Uint8Array;
+export type TensorValues =
+  | Float32Array | Float64Array
+  | BigInt64Array | Int32Array | Int16Array | Int8Array
+  | BigUint64Array | Uint32Array | Uint16Array | Uint8Array;
 
 /** A plain tensor, independent of any runtime (Uint16Array holds float16 bits; Uint8Array holds bools). */
 export interface PlainTensor {
@@ -101,6 +111,8 @@ export interface Runtime {
   /** e.g. 'onnxruntime-node' */
   readonly name: string;
   readonly version: string;
+  /** Execution providers this build of the engine offers; which of them load a model depends on the machine. */
+  supportedProviders(): string[];
   /** Opens a model file (node), URL (web) or the model's bytes, trying `config.providers` in order. */
   open(model: string | Uint8Array, config?: SessionConfig): Promise<RuntimeSession>;
 }

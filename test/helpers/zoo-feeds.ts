@@ -1,6 +1,5 @@
-import * as ort from 'onnxruntime-node';
 import { contractFeedBuilder, modelSignature, parseContractFlags, resolveContract } from '../../src/eval/contract/index.js';
-import { openSession } from '../../src/bench/session.js';
+import { ortNodeRuntime } from '../../src/runtime/ort-node.js';
 import { FidelityAccumulator } from '../../src/eval/fidelity.js';
 import { encodeModel } from '../../src/onnx/model-io.js';
 import type { LoadedModel, NodeProto } from '../../src/onnx/types.js';
@@ -28,10 +27,9 @@ export function zooFeeds(name: ZooModel, model: LoadedModel): FeedBuilder {
 
 /** Runs a model on one feed record; returns every output as float32 values (other types converted). */
 export async function runFeeds(model: LoadedModel | string, record: FeedRecord): Promise<Record<string, { data: Float64Array; dims: readonly number[] }>> {
-  const { session } = await openSession(typeof model === 'string' ? model : encodeModel(model), { intraOpThreads: 1 });
+  const session = await ortNodeRuntime.open(typeof model === 'string' ? model : encodeModel(model), { intraOpThreads: 1 });
   try {
-    const feeds = Object.fromEntries(Object.entries(record).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)]));
-    const out = await session.run(feeds);
+    const out = await session.run(record);
     return Object.fromEntries(Object.entries(out).map(([k, t]) => {
       // float16 arrives as its bit patterns
       const data = t.type === 'float16' ? Float64Array.from(t.data as Uint16Array, float16BitsToFloat32) : Float64Array.from(t.data as ArrayLike<number>, Number);

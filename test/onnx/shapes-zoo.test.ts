@@ -1,6 +1,6 @@
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { openSession } from '../../src/bench/session.js';
+import { ortNodeRuntime } from '../../src/runtime/ort-node.js';
+import type { PlainTensor } from '../../src/runtime/runtime.js';
 import { makeGraph, makeModel, makeNode, makeValueInfo, type AttributeValue } from '../../src/onnx/builder.js';
 import { encodeModel, loadModelSync } from '../../src/onnx/model-io.js';
 import { runShapeInference, unitInputShapes } from '../../src/onnx/shapes.js';
@@ -17,12 +17,12 @@ import { ZOO_MODELS, hasZoo, zooModel } from '../helpers/zoo.js';
 const ORT_TYPE: Record<string, string> = { float32: 'float32', int64: 'int64', int32: 'int32', uint8: 'uint8', int8: 'int8', bool: 'bool', float16: 'float16' };
 
 /** Runs `model` with every node output fetched; returns name → (type, dims). */
-async function ortTypes(model: LoadedModel, feeds: Record<string, ort.Tensor>): Promise<Map<string, { type: string; dims: readonly number[] }>> {
+async function ortTypes(model: LoadedModel, feeds: Record<string, PlainTensor>): Promise<Map<string, { type: string; dims: readonly number[] }>> {
   const shapes = runShapeInference(model, { inputShapes: unitInputShapes(model) });
   const names = [...new Set(model.graph.node.flatMap((n) => n.output).filter(Boolean))];
   const outputs = names.map((n) => makeValueInfo(n, shapes.types.get(n)?.dataType ?? DataType.FLOAT));
   const probe: LoadedModel = { ...model, graph: { ...model.graph, output: outputs } };
-  const { session } = await openSession(encodeModel(probe), { intraOpThreads: 1, graphOptimizationLevel: 'disabled' });
+  const session = await ortNodeRuntime.open(encodeModel(probe), { intraOpThreads: 1, graphOptimizationLevel: 'disabled' });
   try {
     const result = await session.run(feeds);
     return new Map(Object.entries(result).map(([k, t]) => [k, { type: t.type, dims: t.dims }]));
@@ -31,14 +31,14 @@ async function ortTypes(model: LoadedModel, feeds: Record<string, ort.Tensor>): 
   }
 }
 
-function feedsFor(model: LoadedModel): Record<string, ort.Tensor> {
+function feedsFor(model: LoadedModel): Record<string, PlainTensor> {
   const initializers = new Set(model.graph.initializer.map((t) => t.name));
-  const feeds: Record<string, ort.Tensor> = {};
+  const feeds: Record<string, PlainTensor> = {};
   for (const input of model.graph.input) {
     if (initializers.has(input.name)) continue;
     const dims = (input.type?.tensorType?.shape?.dim ?? []).map((d) => (Number(d.dimValue) > 0 ? Number(d.dimValue) : 1));
     const size = dims.reduce((a, b) => a * b, 1);
-    feeds[input.name!] = new ort.Tensor('float32', new Float32Array(size).fill(0.5), dims);
+    feeds[input.name!] = { type: 'float32', data: new Float32Array(size).fill(0.5), dims };
   }
   return feeds;
 }
@@ -96,7 +96,7 @@ describe('index and control-flow ops agree with onnxruntime', () => {
         input: [makeValueInfo('x', DataType.FLOAT, [4, 6])],
       }), { opset: c.opset ?? 17 });
       const random = Float32Array.from({ length: 24 }, (_, i) => ((i * 7919) % 24) / 24);
-      const actual = await ortTypes(model, { x: new ort.Tensor('float32', random, [4, 6]) });
+      const actual = await ortTypes(model, { x: { type: 'float32', data: random, dims: [4, 6] } });
       const inferred = runShapeInference(model).types;
       for (const [name, real] of actual) {
         const t = inferred.get(name);
@@ -125,7 +125,7 @@ describe('index and control-flow ops agree with onnxruntime', () => {
     }));
     const inferred = runShapeInference(model).types;
     expect(inferred.get('y')).toEqual({ dataType: DataType.FLOAT, shape: [2] });
-    const actual = await ortTypes(model, { x: new ort.Tensor('float32', new Float32Array(24).fill(0.7), [4, 6]) });
+    const actual = await ortTypes(model, { x: { type: 'float32', data: new Float32Array(24).fill(0.7), dims: [4, 6] } });
     expect(actual.get('y')).toEqual({ type: 'float32', dims: [2] });
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { ortNodeRuntime } from '../../src/runtime/ort-node.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeQuantization } from '../../src/analyze/quantized.js';
 import { loadModel, loadModelSync, saveModel } from '../../src/onnx/model-io.js';
@@ -125,7 +125,7 @@ describe.skipIf(!hasZoo)('dequantize QDQ and QOperator models made from a zoo mo
     const qdqPath = join(dir, 'qdq.onnx');
     const qopPath = join(dir, 'qop.onnx');
     await saveModel(qdq, qdqPath);
-    const session = await ort.InferenceSession.create(qdqPath, { graphOptimizationLevel: 'extended', optimizedModelFilePath: qopPath });
+    const session = await ortNodeRuntime.open(qdqPath, { graphOptimizationLevel: 'extended', optimizedModelFilePath: qopPath });
     await session.release();
     const qop = await loadModel(qopPath);
     expect(describeQuantization(qop.graph).schemes).toContain('qoperator');

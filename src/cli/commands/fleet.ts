@@ -69,7 +69,7 @@ export function registerFleet(program: Command): void {
       action(async (inputs: string[], flags: SubmitFlags) => {
         const { EdgeoptError } = await import('../../util/errors.js');
         const { parseScenarios } = await import('../../bench/scenarios.js');
-        const { parseProviders } = await import('../../bench/session.js');
+        const { parseProviders } = await import('../../runtime/providers.js');
         const { parseTarget } = await import('../../fleet/jobs.js');
         const { submitJobs } = await import('../../fleet/submit.js');
         const { stderrProgress } = await import('../../util/progress.js');
