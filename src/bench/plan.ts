@@ -12,7 +12,7 @@ import type { Progress } from '../util/progress.js';
 import type { BenchResult } from './benchmark.js';
 import type { BenchRow } from './format.js';
 import { checkRunPlausibility, inferPrecision, type ComputePrecision } from './plausibility.js';
-import type { PlainTensor } from './runtime.js';
+import type { PlainTensor } from '../runtime/runtime.js';
 
 export interface ModelCompute {
   /** Multiply-accumulates per inference, when known for the shape that is measured. */
