@@ -4,8 +4,8 @@
  * boxes back identically, for any model whose contract resolves.
  */
 import { readFile } from 'node:fs/promises';
-import * as ort from 'onnxruntime-node';
-import { openSession, type OpenedSession, type SessionConfig } from '../bench/session.js';
+import { ortNodeRuntime } from '../runtime/ort-node.js';
+import type { PlainTensor, RuntimeSession, SessionConfig } from '../runtime/runtime.js';
 import { padTensor } from '../image/preprocessing.js';
 import { preprocessImage, type DecodedRgb, type ImageTensor } from '../image/preprocess.js';
 import { loadModel } from '../onnx/model-io.js';
@@ -34,7 +34,8 @@ export interface DetectorOptions {
 
 export interface Detector {
   modelPath: string;
-  opened: OpenedSession;
+  /** The runtime session (its provider and any fallback are the run's provenance). */
+  session: RuntimeSession;
   resolved: ResolvedContract;
   contract: ModelContract;
   /** The outputs as the model declares them (undefined dims are symbolic). */
@@ -62,12 +63,12 @@ export async function readNamesFile(path: string): Promise<string[]> {
   return names;
 }
 
-/** Plain float32 view of an onnxruntime output (float16 bits widened, int64 kept as BigInt64Array). */
-function plainOutput(name: string, t: ort.Tensor, modelPath: string): OutputTensor {
-  const dims = [...t.dims];
-  if (t.type === 'float16') return { name, dims, data: Float32Array.from(t.data as Uint16Array, float16BitsToFloat32) };
-  if (['float32', 'float64', 'int64', 'int32', 'int16', 'int8', 'uint8', 'uint16'].includes(t.type)) return { name, dims, data: t.data as OutputTensor['data'] };
-  if (t.type === 'bool') return { name, dims, data: Uint8Array.from(t.data as Uint8Array) };
+const DECODABLE_TYPES: ReadonlySet<string> = new Set(['float32', 'float64', 'int64', 'int32', 'int16', 'int8', 'uint8', 'uint16', 'bool']);
+
+/** The decoders' view of a runtime output: float16 bits widened to float32, other decodable types as they are. */
+function plainOutput(name: string, t: PlainTensor, modelPath: string): OutputTensor {
+  if (t.type === 'float16') return { name, dims: t.dims, data: Float32Array.from(t.data as Uint16Array, float16BitsToFloat32) };
+  if (DECODABLE_TYPES.has(t.type)) return { name, dims: t.dims, data: t.data as OutputTensor['data'] };
   throw new EdgeoptError(`${modelPath}: output '${name}' has element type ${t.type}, which edgeopt cannot read`);
 }
 
@@ -92,17 +93,11 @@ export async function openDetector(modelPath: string, options: DetectorOptions =
   const signature = modelSignature(await loadModel(modelPath));
   let resolved = resolveContract(signature, flags);
   assertFeedable(resolved, modelPath);
-  const opened = await openSession(modelPath, options.session ?? {});
-  const { session } = opened;
+  const session = await ortNodeRuntime.open(modelPath, options.session ?? {});
+  const outputNames = session.outputs.map((o) => o.name);
   const run = async (feeds: FeedRecord): Promise<OutputTensor[]> => {
-    let result: ort.InferenceSession.OnnxValueMapType;
-    try {
-      const tensors = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data as never, t.dims)]));
-      result = await session.run(tensors);
-    } catch (err) {
-      throw new EdgeoptError(`onnxruntime failed to run ${modelPath}: ${describeError(err)}`);
-    }
-    return session.outputNames.map((name) => plainOutput(name, result[name] as ort.Tensor, modelPath));
+    const result = await session.run(feeds, outputNames);
+    return outputNames.map((name) => plainOutput(name, result[name]!, modelPath));
   };
   try {
     // Symbolic output dims (NMS inside, dynamic batch) can hide what the head is: one run on a blank image shows it.
@@ -122,7 +117,7 @@ export async function openDetector(modelPath: string, options: DetectorOptions =
   const { contract } = resolved;
   return {
     modelPath,
-    opened,
+    session,
     resolved,
     contract,
     outputs: signature.outputs,

@@ -12,7 +12,7 @@ import { decodeRgb, unreadableImage, type DecodedRgb } from '../image/preprocess
 import { DataQuality, type DataQualitySummary } from '../util/data-quality.js';
 import { EdgeoptError } from '../util/errors.js';
 import { CocoGroundTruthWriter, CocoResultsWriter, categoryIdsForModel, groundTruthPathFor } from './coco-results.js';
-import type { SessionConfig } from '../bench/session.js';
+import type { SessionConfig } from '../runtime/runtime.js';
 import { DISPLAY_THRESHOLDS } from './decode.js';
 import { contractFeeds } from './contract/feeds.js';
 import { contractSummary, describeSource } from './contract/format.js';

@@ -3,7 +3,7 @@
  * (the reference's contract preprocesses each image once); every output is compared; when a decoder fits, the
  * detections too. Images stream one at a time: memory does not grow with their number.
  */
-import type { SessionConfig } from '../bench/session.js';
+import type { SessionConfig } from '../runtime/runtime.js';
 import { decodeRgb } from '../image/preprocess.js';
 import { EdgeoptError, describeError } from '../util/errors.js';
 import { contractFeeds } from './contract/feeds.js';

@@ -14,7 +14,7 @@ import { detectInImage, openDetector } from './detector.js';
 import type { GroundTruth } from './map.js';
 import { SanityAccumulator } from './sanity.js';
 import { loadModel } from '../onnx/model-io.js';
-import type { SessionConfig } from '../bench/session.js';
+import type { SessionConfig } from '../runtime/runtime.js';
 
 export interface LabelledImage {
   image: DecodedRgb;
