@@ -42,6 +42,18 @@ export class ContractMismatchError extends EdgeoptError {
   }
 }
 
+/** No decoder fits the outputs (ambiguous or unknown), with the decoders the labelled images support, measured. */
+export class NoDecoderError extends EdgeoptError {
+  constructor(
+    readonly problem: string,
+    /** 'try --decoder … (mAP50 … on 8 labelled images)', or undefined when nothing was measured to fit. */
+    readonly suggestion: string | undefined,
+    model: string,
+  ) {
+    super(`${model}: ${problem}${suggestion ? `; ${suggestion}` : ''}`);
+  }
+}
+
 export interface EvalOptions {
   /** `--preprocess`, `--decoder`, `--aux-input` as parsed flags (the rest from the model's contract). */
   contract?: ContractFlags;
@@ -172,8 +184,7 @@ export async function evaluateModel(modelPath: string, dataPath: string, options
     try {
       const kept = await firstLabelledImages(dataset, SUGGESTION_IMAGES);
       const suggestions = options.check === false || kept.length === 0 ? [] : await suggestContracts(modelPath, detector.resolved, options.contract ?? {}, kept, { session: options.session });
-      const hint = suggestions.length ? `; ${suggestionLine(suggestions, kept.length)}` : '';
-      throw new EdgeoptError(`${modelPath}: ${detector.resolved.decoderProblem}${hint}`);
+      throw new NoDecoderError(detector.resolved.decoderProblem ?? 'no decoder fits the outputs', suggestions.length ? suggestionLine(suggestions, kept.length) : undefined, modelPath);
     } finally {
       await detector.release();
     }

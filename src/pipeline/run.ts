@@ -10,7 +10,8 @@ import { contractFeedBuilder } from '../eval/contract/feed-builder.js';
 import { contractSummary, describeSource, unconfirmedPreprocessing } from '../eval/contract/format.js';
 import { contractStamp } from '../eval/contract/read.js';
 import type { ContractFlags } from '../eval/contract/types.js';
-import { ContractMismatchError, evaluateModel } from '../eval/evaluate.js';
+import { ContractMismatchError, evaluateModel, NoDecoderError } from '../eval/evaluate.js';
+import { SUGGESTION_IMAGES } from '../eval/suggest.js';
 import { measureFidelity } from '../eval/fidelity-run.js';
 import { FIDELITY_IMAGES, fidelityImages } from './fidelity-images.js';
 import type { MetadataStamp } from '../onnx/builder.js';
@@ -222,6 +223,19 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
     const built = results.variants.filter((v) => v.sizeBytes > 0);
 
     const accuracyWanted = Boolean(evalData && !source.info.synthetic);
+    if (accuracyWanted && !decoder && results.contract) {
+      // No decoder: never a guessed mAP, but say which decoders make sense on a few labelled images, measured.
+      try {
+        await evaluateModel(fp32Path, evalData!, { contract: flags, maxImages: SUGGESTION_IMAGES, ...dataRules });
+      } catch (err) {
+        if (err instanceof NoDecoderError && err.suggestion) {
+          results.contract.decoderSuggestion = err.suggestion;
+          progress.warn(`no decoder, but measured on ${SUGGESTION_IMAGES} labelled images: ${err.suggestion}`);
+        } else if (!(err instanceof NoDecoderError)) {
+          progress.warn(`could not try the decoders the shapes allow: ${describeError(err)}`);
+        }
+      }
+    }
     stepLine(accuracyWanted && decoder ? `measuring accuracy on ${evalData}` : 'accuracy: skipped');
     for (const v of built) if (!source.info.synthetic) v.accuracyStatus = !decoder ? 'not measured: no decoder' : !evalData ? 'not measured: no labelled data' : undefined;
     if (accuracyWanted && decoder) {

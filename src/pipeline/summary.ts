@@ -25,7 +25,8 @@ export function formatRunSummary(results: RunResults, outDir: string): string {
   if (results.accuracyCheck?.fits === false) {
     lines.push('', `accuracy not measured: contract mismatch (${results.accuracyCheck.reason}); ${results.accuracyCheck.suggestion ?? ''}`.trimEnd());
   } else if (results.contract?.decoderProblem) {
-    lines.push('', `accuracy and detection agreement not measured: ${results.contract.decoderProblem}`);
+    const hint = results.contract.decoderSuggestion ? `; measured on labelled images: ${results.contract.decoderSuggestion}` : '';
+    lines.push('', `accuracy and detection agreement not measured: ${results.contract.decoderProblem}${hint}`);
   }
   lines.push('');
   for (const f of results.headlines ?? results.findings) lines.push(`- ${f}`);

@@ -84,7 +84,10 @@ export function renderReport(results: RunResults, charts: Chart[]): string {
     out.push('');
     out.push(markdownTable(['field', 'came from'], Object.entries(results.contract.sources).filter(([k]) => !k.startsWith('decoder.')).map(([k, v]) => [k, v])));
     for (const a of results.contract.assumptions) out.push(`\n> Assumed: ${a}`);
-    if (results.contract.decoderProblem) out.push(`\n> **No decoder:** ${results.contract.decoderProblem}. Accuracy and detection agreement were not measured; output fidelity was.`);
+    if (results.contract.decoderProblem) {
+      const hint = results.contract.decoderSuggestion ? ` Measured on labelled images: ${results.contract.decoderSuggestion}.` : '';
+      out.push(`\n> **No decoder:** ${results.contract.decoderProblem}. Accuracy and detection agreement were not measured; output fidelity was.${hint}`);
+    }
   }
   if (results.accuracyCheck?.fits === false) {
     out.push(`\n> **Accuracy not measured: contract mismatch.** The FP32 model's decoded output did not make sense on the labelled images (${results.accuracyCheck.reason}), so any mAP would be a wrong number. ${results.accuracyCheck.suggestion ?? ''}`.trimEnd());

@@ -115,6 +115,8 @@ export interface ContractRecord {
   decoder?: string;
   /** Why there is no decoder, and which flag settles it. */
   decoderProblem?: string;
+  /** With no decoder: the decoders (and preprocessing) that made sense on a few labelled images, measured, as flags to try. */
+  decoderSuggestion?: string;
   /** field → where it came from, in words. */
   sources: Record<string, string>;
   assumptions: string[];

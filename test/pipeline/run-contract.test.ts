@@ -9,8 +9,8 @@ import { runCli } from '../helpers/cli.js';
 const work = mkdtempSync(join(tmpdir(), 'edgeopt-run-contract-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe.skipIf(!hasAssets)('edgeopt run on a detector no decoder fits (Yolo-FastestV2 without its anchors)', () => {
-  it('measures everything but mAP, names the contract used and what was skipped, and selects by fidelity', async () => {
+describe.skipIf(!hasAssets)('edgeopt run on a detector no decoder fits', () => {
+  it('Yolo-FastestV2 without its anchors: measures everything but mAP, names the contract used and what was skipped, and selects by fidelity', async () => {
     const out = join(work, 'fastest');
     const r = await runCli(['run', '--model', asset('zoo', 'yolofastestv2_352.onnx'), '-o', out, '--runs', '5', '--rounds', '1', '--warmup', '1', '--scenario', 'controlled', '--eval', asset('coco_val128'), '--eval-images', '4', '--no-calib', '--variants', 'int8-dynamic', '--quiet', '--no-store'], { timeoutMs: 300_000 });
     expect(r.status, r.stderr).toBe(0);
@@ -35,5 +35,19 @@ describe.skipIf(!hasAssets)('edgeopt run on a detector no decoder fits (Yolo-Fas
     expect(report).toContain('### Output fidelity vs FP32');
     expect(r.stdout).toMatch(/accuracy and detection agreement not measured: outputs/);
     expect(r.stdout).not.toMatch(/0\.00\s/);
+  }, 300_000);
+
+  it('with an ambiguous output ([1,6300,85] of YOLOv5-Lite) measures the decoders the shapes allow on labelled images and names the one that fits', async () => {
+    const out = join(work, 'v5lite');
+    const r = await runCli(['run', '--model', asset('zoo', 'yolov5lite_e_320.onnx'), '-o', out, '--runs', '5', '--rounds', '1', '--warmup', '1', '--scenario', 'controlled', '--eval', asset('coco_val128'), '--eval-images', '4', '--no-calib', '--variants', 'fp16', '--quiet', '--no-store'], { timeoutMs: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResults;
+    expect(res.contract?.decoderProblem).toMatch(/ambiguous: they fit yolov5 .* and yolo-anchors/);
+    // Measured, not applied: the wrong reading (yolov5, boxes decoded in the graph) fails the check and is not offered.
+    expect(res.contract?.decoderSuggestion).toMatch(/^try --decoder yolo-anchors \(mAP50 \d+\.\d on 8 labelled images\)/);
+    expect(res.contract?.decoderSuggestion).not.toMatch(/--decoder yolov5\b/);
+    for (const v of res.variants) expect(v.accuracyStatus).toBe('not measured: no decoder');
+    expect(r.stdout).toMatch(/measured on labelled images: try --decoder yolo-anchors/);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/Measured on labelled images: try --decoder yolo-anchors/);
   }, 300_000);
 });
