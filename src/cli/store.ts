@@ -59,3 +59,17 @@ export async function recordRun(flags: StoreFlags, build: (device: string) => Pr
     return 0;
   }
 }
+
+/**
+ * Opens the fleet's PostgreSQL store. An SQLite location is refused before it is opened, so that a
+ * mistyped --store never leaves a new, empty database file behind.
+ */
+export async function openFleetStore(url: string | undefined, what: string, options: { poolSize?: number } = {}) {
+  const { resolveStoreLocation } = await import('../store/location.js');
+  const { ResultsStore } = await import('../store/store.js');
+  const location = resolveStoreLocation(url);
+  if (location.kind !== 'postgres') {
+    throw new EdgeoptError(`${what} needs a PostgreSQL store (--store postgres://… or $EDGEOPT_STORE); ${location.display} is a local SQLite file`);
+  }
+  return ResultsStore.open(location, options);
+}

@@ -5,7 +5,7 @@ import { readResults } from '../results/io.js';
 import type { VariantAnalysis } from '../results/schema.js';
 import { sha256File } from '../store/capture.js';
 import type { ResultsStore } from '../store/store.js';
-import { EdgeoptError } from '../util/errors.js';
+import { EdgeoptError, describeError } from '../util/errors.js';
 import { assertReadableFile } from '../util/fs.js';
 import type { Progress } from '../util/progress.js';
 import { parseJob, queueName, targetName, type BenchSettings, type FleetJob, type JobModel, type Target } from './jobs.js';
@@ -33,6 +33,11 @@ export interface SubmitOptions extends BenchSettings {
   retryLimit: number;
   /** Submit every job this many times (repeated measurements over time; default 1). */
   repeat?: number;
+  /**
+   * Accept device names and tags no agent has registered yet (their jobs wait for one). Without it
+   * such a target is an error: a mistyped name would otherwise leave jobs queued for ever.
+   */
+  waitForDevice?: boolean;
   progress: Progress;
 }
 
@@ -105,13 +110,33 @@ async function variantFiles(inputs: string[], only: string[] | undefined, progre
   return { modelName: files[0]!.variant, files, cleanup: async () => void (await Promise.all(temps.map((t) => rm(t, { recursive: true, force: true })))) };
 }
 
-async function analysisOf(path: string): Promise<VariantAnalysis | undefined> {
+/** The model's analysis for the report; a file that does not even parse is sent anyway (the agents record why it fails), with a warning here. */
+async function analysisOf(path: string, progress: Progress): Promise<VariantAnalysis | undefined> {
   try {
     const [{ analyzeModel }, { loadModel }] = await Promise.all([import('../analyze/analyze.js'), import('../onnx/model-io.js')]);
     const a = analyzeModel(await loadModel(path));
     return { nodes: a.nodes, parameters: a.parameters.count, parameterBytes: a.parameterBytes, macs: a.macs.total, opCounts: a.opCounts, quantization: a.quantization };
-  } catch {
+  } catch (err) {
+    progress.warn(`${path} could not be analyzed (${describeError(err)}); its jobs will most likely fail on the agents`);
     return undefined;
+  }
+}
+
+/** Every target must be a registered device, or a tag one carries (unless `waitForDevice`). */
+async function checkTargets(store: ResultsStore, targets: Target[], waitForDevice: boolean, progress: Progress): Promise<void> {
+  const devices = await store.devices();
+  const names = devices.filter((d) => d.kind === 'machine').map((d) => d.name);
+  const tags = [...new Set(devices.flatMap((d) => d.tags))];
+  for (const t of targets) {
+    const [kind, name, known] = 'device' in t ? ['device', t.device, names] as const : ['tag', t.tag, tags] as const;
+    if (known.includes(name)) continue;
+    const what = kind === 'device' ? `no agent has registered device '${name}'` : `no registered device carries tag '${name}'`;
+    if (waitForDevice) {
+      progress.warn(`${what}; its jobs wait until one does`);
+      continue;
+    }
+    const list = known.length === 0 ? `no ${kind}s are registered yet` : `known ${kind}s: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}`;
+    throw new EdgeoptError(`--${kind} ${name}: ${what} (${list}); start \`edgeopt agent${kind === 'device' ? ` --device ${name}` : ` --tag ${name}`}\` there first, or pass --wait-for-device`);
   }
 }
 
@@ -119,17 +144,14 @@ export async function submitJobs(options: SubmitOptions): Promise<Submission> {
   const { store, progress } = options;
   const db = store.postgres('fleet submit');
   if (options.targets.length === 0) throw new EdgeoptError('name at least one --device or --tag to run on');
+  await checkTargets(store, options.targets, !!options.waitForDevice, progress);
   const { modelName, files, cleanup } = await variantFiles(options.inputs, options.variants, progress);
   try {
     if (files.length === 0) throw new EdgeoptError('nothing to submit: no built variants');
     const variants: SubmittedVariant[] = [];
     for (const f of files) {
       const sha256 = await sha256File(f.path);
-      variants.push({ variant: f.variant, sha256, name: plainName(basename(f.path, extname(f.path))), sizeBytes: (await stat(f.path)).size, description: f.description, analysis: f.analysis ?? (await analysisOf(f.path)) });
-    }
-    const known = new Set((await store.devices()).map((d) => d.name));
-    for (const t of options.targets) {
-      if ('device' in t && !known.has(t.device)) progress.warn(`device '${t.device}' has never registered; its jobs wait until an agent with that name starts`);
+      variants.push({ variant: f.variant, sha256, name: plainName(basename(f.path, extname(f.path))), sizeBytes: (await stat(f.path)).size, description: f.description, analysis: f.analysis ?? (await analysisOf(f.path, progress)) });
     }
 
     const boss = await openQueue(db, { supervise: false });

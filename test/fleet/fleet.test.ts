@@ -5,9 +5,10 @@ import type { RunResults } from '../../src/results/schema.js';
 import { resolveStoreLocation } from '../../src/store/location.js';
 import { ResultsStore } from '../../src/store/store.js';
 import { tempDir, writeTinyModel } from '../bench/tiny-model.js';
+import { REPO_ROOT } from '../helpers/assets.js';
 import { runCli } from '../helpers/cli.js';
 import { createDatabase } from '../helpers/postgres.js';
-import { spawnCli, waitFor, type CliProcess } from './support.js';
+import { childProcessesWith, spawnCli, waitFor, type CliProcess } from './support.js';
 
 /**
  * The fleet end to end on a real PostgreSQL: real agent processes on this host, a real SIGKILL in
@@ -40,7 +41,7 @@ const count = async (sql: string, params: Array<string | number> = []) => Number
 describe('edgeopt fleet', () => {
   it('a submitter killed before its commit leaves nothing behind', async () => {
     const model = await writeTinyModel(dir.path, 'lost.onnx');
-    const r = await runCli(['fleet', 'submit', '--store', url, '--tag', 'x86', ...tinyBench, model], { env: { EDGEOPT_FAULT: 'submit-before-commit' } });
+    const r = await runCli(['fleet', 'submit', '--store', url, '--wait-for-device', '--tag', 'x86', ...tinyBench, model], { env: { EDGEOPT_FAULT: 'submit-before-commit' } });
     expect(r.status).toBe(null); // killed by its own SIGKILL, inside the transaction
     expect(await count('SELECT COUNT(*) AS n FROM submissions')).toBe(0);
     expect(await count('SELECT COUNT(*) AS n FROM fleet_jobs')).toBe(0);
@@ -54,12 +55,12 @@ describe('edgeopt fleet', () => {
     const corrupt = join(dir.path, 'corrupt.onnx');
     writeFileSync(corrupt, Buffer.from('this is not an onnx model'));
     // Short leases: a job whose agent vanishes is handed out again ~15 s after it was taken.
-    const submit = await runCli(['fleet', 'submit', '--store', url, '--tag', 'x86', ...tinyBench, '--timeout-s', '12', '--lease-grace-s', '2', a, b, corrupt]);
+    const submit = await runCli(['fleet', 'submit', '--store', url, '--wait-for-device', '--tag', 'x86', ...tinyBench, '--timeout-s', '12', '--lease-grace-s', '2', a, b, corrupt]);
     expect(submit.status, submit.stderr).toBe(0);
     const submissionId = submit.stdout.trim();
     expect(submissionId).toMatch(/^[0-9a-f-]{36}$/);
     // A job that would run far past its 3 s limit: killed at it, recorded as failed.
-    const slow = await runCli(['fleet', 'submit', '--store', url, '--device', 'dev-b', '--runs', '100000', '--rounds', '1', '--max-runs', '100000', '--timeout-s', '3', '--lease-grace-s', '2', a]);
+    const slow = await runCli(['fleet', 'submit', '--store', url, '--wait-for-device', '--device', 'dev-b', '--runs', '100000', '--rounds', '1', '--max-runs', '100000', '--timeout-s', '3', '--lease-grace-s', '2', a]);
     expect(slow.status, slow.stderr).toBe(0);
 
     agents.push(spawnCli(agentArgs('dev-a')), spawnCli(agentArgs('dev-b')));
@@ -78,6 +79,8 @@ describe('edgeopt fleet', () => {
     agents.push(spawnCli(agentArgs(victim.device)));
 
     await waitFor('every job finished', async () => (await count("SELECT COUNT(*) AS n FROM fleet_jobs WHERE state IN ('queued', 'running')")) === 0, 240_000, 500);
+    // The job past its time limit was killed with its whole process group: no runner outlives its job.
+    expect(childProcessesWith(agents.map((a) => a.child.pid!), join(REPO_ROOT, 'src', 'fleet', 'runner.ts'))).toEqual([]);
     const jobs = await store.db.all<{ id: string; state: string; error: string | null; attempts: number; variant: string; target: string; started_at: string; finished_at: string }>('SELECT * FROM fleet_jobs ORDER BY started_at');
     expect(jobs).toHaveLength(4);
     // Exactly one run record per job, the killed one included.
@@ -139,6 +142,7 @@ describe('edgeopt fleet', () => {
   it('refuses an SQLite store with one sentence', async () => {
     const r = await runCli(['fleet', 'status', '--store', join(dir.path, 'local.db')]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^edgeopt: error: fleet status needs a PostgreSQL store \(--store postgres:\/\/…\)/);
+    expect(r.stderr).toMatch(/^edgeopt: error: fleet status needs a PostgreSQL store \(--store postgres:\/\/… or \$EDGEOPT_STORE\); .*local\.db is a local SQLite file\n$/);
+    expect(existsSync(join(dir.path, 'local.db'))).toBe(false);
   });
 });

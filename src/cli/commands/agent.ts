@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action, parseNumberOption } from '../action.js';
-import { STORE_FLAG_HELP } from '../store.js';
+import { STORE_FLAG_HELP, openFleetStore } from '../store.js';
 
 interface AgentFlags {
   store?: string;
@@ -33,15 +33,17 @@ export function registerAgent(program: Command): void {
       action(async (flags: AgentFlags) => {
         const { parseTarget } = await import('../../fleet/jobs.js');
         const { runAgent } = await import('../../fleet/agent.js');
-        const { resolveStoreLocation } = await import('../../store/location.js');
-        const { ResultsStore } = await import('../../store/store.js');
+        const { EdgeoptError } = await import('../../util/errors.js');
+        const { existsSync } = await import('node:fs');
         const { sharedAsset } = await import('../../util/assets.js');
         const { TOOL_VERSION } = await import('../../pipeline/run.js');
         const { stderrProgress } = await import('../../util/progress.js');
         parseTarget('device', flags.device);
         for (const t of flags.tag) parseTarget('tag', t);
+        // A dataset named on the command line must exist now, not at the first accuracy job hours later.
+        if (flags.evalData !== undefined && !existsSync(flags.evalData)) throw new EdgeoptError(`--eval-data: ${flags.evalData} not found`);
         const progress = stderrProgress({ quiet: flags.quiet });
-        const store = await ResultsStore.open(resolveStoreLocation(flags.store), { poolSize: 6 });
+        const store = await openFleetStore(flags.store, 'edgeopt agent', { poolSize: 6 });
         const controller = new AbortController();
         const stop = (signal: string) => {
           if (!controller.signal.aborted) progress.step(`${signal}: stopping after the current job`);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action, parseNumberOption } from '../action.js';
-import { STORE_FLAG_HELP } from '../store.js';
+import { STORE_FLAG_HELP, openFleetStore } from '../store.js';
 
 /**
  * `edgeopt fleet submit|status|report`. Everything heavy (pg, pg-boss, the store) is imported inside
@@ -23,23 +23,11 @@ interface SubmitFlags {
   leaseGraceS: number;
   retries: number;
   repeat: number;
+  waitForDevice?: boolean;
   json?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-
-async function openFleetStore(url: string | undefined, what: string) {
-  const { resolveStoreLocation } = await import('../../store/location.js');
-  const { ResultsStore } = await import('../../store/store.js');
-  const store = await ResultsStore.open(resolveStoreLocation(url));
-  try {
-    store.postgres(what);
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-  return store;
-}
 
 export function registerFleet(program: Command): void {
   const fleet = program.command('fleet').description('benchmark on many devices through a PostgreSQL job queue (agents run `edgeopt agent`)');
@@ -64,6 +52,7 @@ export function registerFleet(program: Command): void {
     .option('--lease-grace-s <s>', 'a job whose agent vanished is handed out again this long after its time limit', parseNumberOption('--lease-grace-s', 1, 3600, true), 60)
     .option('--retries <n>', 'how often such a job is handed out again before it is failed', parseNumberOption('--retries', 0, 20, true), 3)
     .option('--repeat <n>', 'submit every job this many times (repeated measurements)', parseNumberOption('--repeat', 1, 100_000, true), 1)
+    .option('--wait-for-device', 'accept --device / --tag names no agent has registered yet (their jobs wait until one does)')
     .option('--json', 'print the submission as JSON')
     .action(
       action(async (inputs: string[], flags: SubmitFlags) => {
@@ -96,6 +85,7 @@ export function registerFleet(program: Command): void {
             leaseGraceS: flags.leaseGraceS,
             retryLimit: flags.retries,
             repeat: flags.repeat,
+            waitForDevice: flags.waitForDevice,
             progress,
           });
           if (flags.json) process.stdout.write(`${JSON.stringify(submission, null, 2)}\n`);

@@ -81,7 +81,7 @@ async function throughput(url: string, dir: string, jobs: number, agentCount: nu
     // Agents register (after their provider probe) before the clock starts.
     while (Number((await store.db.all<{ n: number }>("SELECT COUNT(*) AS n FROM agents WHERE state <> 'stopped'"))[0]!.n) < agentCount) await sleep(200);
     const t0 = Date.now();
-    const submit = cli(['fleet', 'submit', '--store', url, '--tag', 'tiny', '--repeat', String(jobs), '--runs', '1', '--warmup', '0', '--rounds', '1', '--max-runs', '1', '--timeout-s', '20', '--lease-grace-s', '2', model]);
+    const submit = cli(['fleet', 'submit', '--store', url, '--wait-for-device', '--tag', 'tiny', '--repeat', String(jobs), '--runs', '1', '--warmup', '0', '--rounds', '1', '--max-runs', '1', '--timeout-s', '20', '--lease-grace-s', '2', model]);
     if (submit.status !== 0) throw new Error(submit.stderr);
     const submitMs = Date.now() - t0;
     const counts = async () => {
@@ -145,7 +145,7 @@ async function crossDevice(url: string, dir: string, runs: number): Promise<bool
   const store = await ResultsStore.open(resolveStoreLocation(url));
   try {
     const agents = [agent(url, 'dev-a', []), agent(url, 'dev-b', [])];
-    const submit = cli(['fleet', 'submit', '--store', url, '--device', 'dev-a', '--device', 'dev-b', '--runs', String(runs), '--rounds', '3', '--timeout-s', '1800', files.fp32, files.dynamic, files.static]);
+    const submit = cli(['fleet', 'submit', '--store', url, '--wait-for-device', '--device', 'dev-a', '--device', 'dev-b', '--runs', String(runs), '--rounds', '3', '--timeout-s', '1800', files.fp32, files.dynamic, files.static]);
     if (submit.status !== 0) throw new Error(submit.stderr);
     const submission = submit.stdout.trim();
     for (;;) {
