@@ -76,6 +76,26 @@ describe('layering of src/', () => {
     expect(importers).toEqual([join('src', 'runtime', 'ort-node.ts')]);
   });
 
+  it('has no import cycle between files (a cycle within a stage too: e.g. quantize/file.ts once took modes from quantize/index.ts)', () => {
+    const next = new Map<string, string[]>();
+    // Type-only imports are erased, but a cycle of them still means two modules that cannot be read apart.
+    for (const e of edges) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+    const state = new Map<string, 'open' | 'done'>();
+    const cycles: string[] = [];
+    const visit = (file: string, path: string[]): void => {
+      if (state.get(file) === 'done') return;
+      if (state.get(file) === 'open') {
+        cycles.push([...path.slice(path.indexOf(file)), file].join(' → '));
+        return;
+      }
+      state.set(file, 'open');
+      for (const to of next.get(file) ?? []) visit(to, [...path, file]);
+      state.set(file, 'done');
+    };
+    for (const file of next.keys()) visit(file, []);
+    expect(cycles).toEqual([]);
+  });
+
   it("is the order the README's layout section quotes", () => {
     const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Layout'), readme.indexOf('\n## ', readme.indexOf('## Layout') + 1));

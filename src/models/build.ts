@@ -9,6 +9,7 @@ import { scaledDepth, scaledWidth, type ArchitectureSpec } from './architecture.
 import type { ModelFamily } from './family.js';
 import { SUPPORTED_MODULES, blockFor, moduleShortName } from './blocks/registry.js';
 import { GraphContext, type FeatureMap } from './graph-context.js';
+import type { BuiltModelInfo } from './info.js';
 import { modelMetadata } from './metadata.js';
 import type { WeightSource } from './weights.js';
 
@@ -32,22 +33,7 @@ export interface BuildOptions {
   description?: string;
 }
 
-/** What the builder made: the family, size and settings of a built graph (results.json's model record is `ModelInfo`). */
-export interface BuiltModelInfo {
-  family: ModelFamily;
-  /** Architecture name such as 'yolov5n' or 'yolo11n'. */
-  architecture: string;
-  nc: number;
-  names: string[];
-  /** Parameters of the unfused torch model (what the official `model.info()` reports). */
-  params: number;
-  imgsz: [number, number];
-  opset: number;
-  dynamicBatch: boolean;
-  /** Largest stride of the detection levels (32). */
-  stride: number;
-  synthetic: boolean;
-}
+export type { BuiltModelInfo } from './info.js';
 
 export interface BuiltModel {
   model: LoadedModel;

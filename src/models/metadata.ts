@@ -3,7 +3,7 @@
  * repr, `imgsz` as a Python list) so that tools reading Ultralytics/YOLOv5 exports read ours, plus edgeopt's own
  * keys saying which family the output layout follows and whether the weights are synthetic.
  */
-import type { BuiltModelInfo } from './build.js';
+import type { BuiltModelInfo } from './info.js';
 
 /** Python's repr() of a str: single quotes unless the text has a single quote and no double quote. */
 export function pythonStringRepr(text: string): string {

@@ -5,14 +5,14 @@ import { benchmarkModels } from '../bench/benchmark.js';
 import { evaluateModel } from '../eval/evaluate.js';
 import { setMetadata, type MetadataStamp } from '../onnx/builder.js';
 import { loadModel, saveModel } from '../onnx/model-io.js';
-import type { FeedBuilder } from '../quantize/calibrate/index.js';
 import type { LoadedModel } from '../onnx/types.js';
 import { mixedPrecisionSearch, type MixedPrecisionReport } from '../quantize/mixed.js';
-import type { StaticQuantizeOptions } from '../quantize/static/index.js';
-import type { QuantizeModeOptions } from '../quantize/types.js';
+import { staticQuantizeOptions, type StaticModeOptions } from '../quantize/static/index.js';
 import { silentProgress, type Progress } from '../util/progress.js';
 
-export interface MixedPrecisionFileOptions extends QuantizeModeOptions {
+export interface MixedPrecisionFileOptions extends StaticModeOptions {
+  /** Metadata to write into the output (edgeopt's model contract). */
+  stamp?: MetadataStamp;
   maxDrop: number;
   evalData: string;
   evalImages?: number;
@@ -43,7 +43,7 @@ export async function quantizeMixedPrecisionFile(inPath: string, outPath: string
   };
   try {
     const model = await loadModel(inPath);
-    const dataRules = { maxBad: options.maxBad as number | undefined, strict: options.strict === true };
+    const dataRules = { maxBad: options.maxBad, strict: options.strict === true };
     // Every candidate is scored on the same images: bad ones are named once, on the baseline run.
     let warn: ((line: string) => void) | undefined = (line) => progress.warn(line);
     const evaluate = async (path: string) => {
@@ -53,29 +53,12 @@ export async function quantizeMixedPrecisionFile(inPath: string, outPath: string
     };
     progress.step(`measuring FP32 accuracy on ${options.evalData}`);
     const baselineMap = await evaluate(inPath);
-    const quantize: StaticQuantizeOptions = {
-      calibration: options.calib
-        ? {
-            imageDir: String(options.calib),
-            limit: options.calibLimit as number | undefined,
-            feeds: options.calibFeeds as FeedBuilder | undefined,
-            quality: { ...dataRules, onWarning: (line) => progress.warn(line) },
-          }
-        : undefined,
-      method: options.method as StaticQuantizeOptions['method'],
-      percentile: options.percentile as number | undefined,
-      activationType: options.activationType as StaticQuantizeOptions['activationType'],
-      perChannel: options.perChannel,
-      ops: options.ops as StaticQuantizeOptions['ops'],
-      exclude: options.exclude,
-      excludeHead: options.excludeHead as StaticQuantizeOptions['excludeHead'],
-      skipStem: options.skipStem as boolean | undefined,
-      progress,
-    };
+    const { maxDrop, evalData: _evalData, evalImages: _evalImages, measureLatency: _measureLatency, stamp, ...request } = options;
+    const quantize = staticQuantizeOptions({ ...request, progress });
     const { model: result, report } = await mixedPrecisionSearch(model, {
       quantize,
       baselineMap,
-      maxDrop: options.maxDrop,
+      maxDrop,
       evaluate: async (candidate) => evaluate(await asFile(candidate)),
       measureLatency:
         options.measureLatency === false
@@ -86,7 +69,7 @@ export async function quantizeMixedPrecisionFile(inPath: string, outPath: string
             },
       progress,
     });
-    if (options.stamp) setMetadata(result, (options.stamp as MetadataStamp)(result));
+    if (stamp) setMetadata(result, stamp(result));
     await saveModel(result, outPath);
     return { inputPath: inPath, outputPath: outPath, outputBytes: (await stat(outPath)).size, report };
   } finally {

@@ -1,16 +1,20 @@
 import { convertToFloat16, type Fp16Report } from './fp16.js';
-import type { QuantizeMode, QuantizeReport } from './types.js';
+import type { CommonModeOptions, QuantizeMode, QuantizeReport } from './types.js';
+
+/** `--mode fp16`: the FP16 converter's options under the names the CLI and the run pipeline use. */
+export interface Fp16ModeOptions extends CommonModeOptions {
+  /** Keep float32 graph inputs and outputs, with Casts at the boundary (default true). */
+  keepIoTypes?: boolean;
+  /** Op types kept float32 besides the default block list. */
+  blockList?: string[];
+}
 
 /**
  * `modes.fp16`: FP16 conversion reported in the same record as the integer modes, so the CLI, run
  * pipeline and report show every variant alike; the FP16-specific details ride along under `fp16`.
  */
-export const fp16Mode: QuantizeMode = async (model, options) => {
-  const { model: converted, report } = convertToFloat16(model, {
-    keepIoTypes: typeof options.keepIoTypes === 'boolean' ? options.keepIoTypes : undefined,
-    blockList: Array.isArray(options.blockList) ? (options.blockList as string[]) : undefined,
-    excludeNodes: options.exclude,
-  });
+export const fp16Mode: QuantizeMode<Fp16ModeOptions> = async (model, options) => {
+  const { model: converted, report } = convertToFloat16(model, { keepIoTypes: options.keepIoTypes, blockList: options.blockList, excludeNodes: options.exclude });
   return { model: converted, report: toQuantizeReport(report) };
 };
 

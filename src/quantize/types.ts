@@ -3,20 +3,13 @@ import type { Progress } from '../util/progress.js';
 import type { QuantType } from './math.js';
 
 /**
- * Options every quantization mode understands. Modes add their own (calibration data, fp16 I/O …)
- * through the open index signature; each mode documents which keys it reads.
+ * What every quantization mode reads besides its own options. Each mode's full option record extends this
+ * (see `quantize/modes.ts`: one discriminated union keyed on `mode`).
  */
-export interface QuantizeModeOptions {
-  /** Storage type of quantized weights. dynamic: 'uint8' (onnxruntime's quantize_dynamic default). */
-  weightType?: QuantType;
-  /** One scale per output channel instead of one per tensor. */
-  perChannel?: boolean;
-  /** Op types to quantize (default: every op type the mode has a rule for). */
-  opTypes?: string[];
+export interface CommonModeOptions {
   /** Node names, op types or output tensor names to leave in float. */
   exclude?: string[];
   progress?: Progress;
-  [option: string]: unknown;
 }
 
 export interface SkippedNode {
@@ -55,5 +48,5 @@ export interface QuantizeResult {
   report: QuantizeReport;
 }
 
-/** One entry of the mode dispatch table: quantize a loaded model, never touching the input. */
-export type QuantizeMode = (model: LoadedModel, options: QuantizeModeOptions) => Promise<QuantizeResult>;
+/** One entry of the mode dispatch table: quantize a loaded model with the mode's own options, never touching the input. */
+export type QuantizeMode<Options extends CommonModeOptions = CommonModeOptions> = (model: LoadedModel, options: Options) => Promise<QuantizeResult>;

@@ -1,5 +1,9 @@
 import { Option, type Command } from 'commander';
-import { CALIBRATION_METHODS } from '../../quantize/calibrate/methods.js';
+import type { FeedBuilder } from '../../quantize/calibrate/feeds.js';
+import { CALIBRATION_METHODS, type CalibrationMethod } from '../../quantize/calibrate/methods.js';
+import type { QuantizeModeName, QuantizeOptions } from '../../quantize/modes.js';
+import type { HeadExclusion } from '../../quantize/static/head.js';
+import type { CommonModeOptions } from '../../quantize/types.js';
 import { QUANT_TYPES, type QuantType } from '../../quantize/math.js';
 import { QUANTIZE_MODE_NAMES } from '../../quantize/mode-names.js';
 import { parseMaxBad } from '../../util/data-quality.js';
@@ -74,10 +78,11 @@ export function registerQuantize(program: Command): void {
     .action(
       action(async (modelPath: string, flags: QuantizeFlags) => {
         const contractFlags = contractFlagsFrom(flags);
-        const { modes, quantizeModelFile } = await import('../../quantize/index.js');
-        if (!modes[flags.mode]) {
+        const { isQuantizeModeName, modes, quantizeModelFile } = await import('../../quantize/index.js');
+        if (!isQuantizeModeName(flags.mode)) {
           throw new EdgeoptError(`unknown --mode '${flags.mode}' (available: ${Object.keys(modes).join(', ')})`);
         }
+        const mode = flags.mode;
         if (flags.weightType !== undefined && !QUANT_TYPES.includes(flags.weightType as QuantType)) {
           throw new EdgeoptError(`unknown --weight-type '${flags.weightType}' (use ${QUANT_TYPES.join(' or ')})`);
         }
@@ -97,32 +102,12 @@ export function registerQuantize(program: Command): void {
         const calibFeeds = flags.calib ? contractFeedBuilder(contract) : undefined;
         const guessed = flags.calib ? unconfirmedPreprocessing(contract) : undefined;
         if (guessed) progress.warn(`calibrating with ${guessed}`);
-        const options = {
-          stamp: contractStamp(contractFlags),
-          calibFeeds,
-          mode: flags.mode,
-          weightType: flags.weightType as QuantType | undefined,
-          perChannel: flags.perTensor ? false : flags.perChannel,
-          exclude: splitList(flags.exclude),
-          opTypes: splitList(flags.opTypes),
-          snapToGrid: flags.gridSnap,
-          calib: flags.calib,
-          calibLimit: flags.calibImages,
-          maxBad: flags.maxBad,
-          strict: flags.strict,
-          method: flags.method,
-          percentile: flags.percentile,
-          activationType: flags.activationType,
-          ops: flags.ops === 'all' || flags.ops === 'conv' ? flags.ops : splitList(flags.ops),
-          excludeHead: flags.excludeHead ? (flags.headExclusion ?? true) : false,
-          skipStem: flags.skipStem,
-          keepIoTypes: flags.keepIoTypes,
-          blockList: splitList(flags.fp16Block),
-          progress,
-        };
+        const request = quantizeRequest(mode, flags, { exclude: splitList(flags.exclude), progress }, calibFeeds);
+        const options = { ...request, stamp: contractStamp(contractFlags) };
         if (flags.maxDrop !== undefined) {
           const { quantizeMixedPrecisionFile } = await import('../../pipeline/mixed-precision.js');
-          const mixed = await quantizeMixedPrecisionFile(modelPath, flags.output, { ...options, maxDrop: flags.maxDrop, evalData: flags.eval!, evalImages: flags.evalImages });
+          const staticRequest = quantizeRequest('static', flags, { exclude: splitList(flags.exclude), progress }, calibFeeds);
+          const mixed = await quantizeMixedPrecisionFile(modelPath, flags.output, { ...staticRequest, stamp: options.stamp, maxDrop: flags.maxDrop, evalData: flags.eval!, evalImages: flags.evalImages });
           process.stdout.write(flags.json ? `${JSON.stringify(mixed, null, 2)}\n` : formatMixedPrecision(mixed));
           return mixed.report.met ? 0 : 3;
         }
@@ -131,6 +116,40 @@ export function registerQuantize(program: Command): void {
         process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatQuantizeSummary(result));
       }),
     );
+}
+
+/** The typed request for one mode, from the flags that mode reads (the others are ignored, as --help says). */
+function quantizeRequest<M extends QuantizeModeName>(mode: M, flags: QuantizeFlags, common: CommonModeOptions, calibFeeds: FeedBuilder | undefined): QuantizeOptions<M>;
+function quantizeRequest(mode: QuantizeModeName, flags: QuantizeFlags, common: CommonModeOptions, calibFeeds: FeedBuilder | undefined): QuantizeOptions {
+  const weightType = flags.weightType as QuantType | undefined; // checked against QUANT_TYPES above
+  const perChannel = flags.perTensor ? false : flags.perChannel;
+  switch (mode) {
+    case 'dynamic':
+      return { mode, ...common, weightType, perChannel, opTypes: splitList(flags.opTypes), snapToGrid: flags.gridSnap };
+    case 'static':
+      return {
+        mode,
+        ...common,
+        weightType,
+        perChannel,
+        opTypes: splitList(flags.opTypes),
+        calib: flags.calib,
+        calibLimit: flags.calibImages,
+        calibFeeds,
+        maxBad: flags.maxBad,
+        strict: flags.strict,
+        method: flags.method as CalibrationMethod | undefined, // commander's .choices() restricted it
+        percentile: flags.percentile,
+        activationType: flags.activationType as QuantType | undefined, // .choices() too
+        ops: flags.ops === 'all' || flags.ops === 'conv' ? flags.ops : splitList(flags.ops),
+        excludeHead: flags.excludeHead ? ((flags.headExclusion as HeadExclusion | undefined) ?? true) : false,
+        skipStem: flags.skipStem,
+      };
+    case 'fp16':
+      return { mode, ...common, keepIoTypes: flags.keepIoTypes, blockList: splitList(flags.fp16Block) };
+    case 'dequantize':
+      return { mode, ...common };
+  }
 }
 
 function splitList(value: string | undefined): string[] | undefined {

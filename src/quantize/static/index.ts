@@ -9,7 +9,7 @@ import { CALIBRATION_METHODS, DEFAULT_PERCENTILE, calibratedRange, type Calibrat
 import { findSiluInputs, siluInputRange } from './activation-ranges.js';
 import { QUANT_TYPES, type QuantType } from '../math.js';
 import { assertNotQuantized } from '../already-quantized.js';
-import type { QuantizeModeOptions, QuantizeReport, QuantizeResult } from '../types.js';
+import type { CommonModeOptions, QuantizeReport, QuantizeResult } from '../types.js';
 import type { HeadExclusion } from './head.js';
 import { STATIC_OP_RULES, type StaticOpSelection } from './ops.js';
 import { derivableTensors, derivedRange } from './derived.js';
@@ -295,42 +295,44 @@ function insertedOps(before: readonly NodeProto[], after: readonly NodeProto[]):
   return Object.fromEntries(Object.entries(counts).filter(([, c]) => c > 0));
 }
 
-function asString(value: unknown, key: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new EdgeoptError(`option ${key} must be a string`);
-  return value;
+/**
+ * `--mode static` as the CLI and the run pipeline pass it: {@link StaticQuantizeOptions} with the calibration
+ * given as a folder and its data rules (or as `calibrationData` from an earlier run).
+ */
+export interface StaticModeOptions extends Omit<StaticQuantizeOptions, 'calibration'>, CommonModeOptions {
+  /** Image folder to calibrate on. */
+  calib?: string;
+  /** Use at most this many calibration images. */
+  calibLimit?: number;
+  /** How an image becomes the model's feeds (the model contract's); default: the YOLO letterbox. */
+  calibFeeds?: FeedBuilder;
+  /** Share (0..1) of unreadable calibration images tolerated before failing. */
+  maxBad?: number;
+  /** Fail on the first unreadable calibration image. */
+  strict?: boolean;
+  /** Op types to quantize when `ops` is not given (the shared `--op-types`). */
+  opTypes?: string[];
 }
 
 /** `maxBad` (share 0..1) and `strict` for the calibration images; each skipped image is warned about on `progress`. */
-function calibrationQuality(options: QuantizeModeOptions): DataQualityOptions {
-  const maxBad = options.maxBad;
-  if (maxBad !== undefined && !(typeof maxBad === 'number' && maxBad >= 0 && maxBad <= 1)) throw new EdgeoptError('maxBad must be a share from 0 to 1');
-  return { maxBad: maxBad as number | undefined, strict: options.strict === true, onWarning: (line) => options.progress?.warn(line) };
+function calibrationQuality(options: StaticModeOptions): DataQualityOptions {
+  const { maxBad } = options;
+  if (maxBad !== undefined && !(maxBad >= 0 && maxBad <= 1)) throw new EdgeoptError('maxBad must be a share from 0 to 1');
+  return { maxBad, strict: options.strict === true, onWarning: (line) => options.progress?.warn(line) };
 }
 
-/**
- * `modes.static`: maps the generic mode options (CLI flags) onto {@link quantizeStatic}. Reads `calib` (image folder),
- * `calibLimit`, `calibFeeds` (a FeedBuilder: how an image becomes the feeds), `maxBad`, `strict`, `calibrationData`, `method`, `percentile`, `activationType`, `ops`, `excludeHead`, `skipStem`, plus the
- * shared `perChannel`, `exclude`, `opTypes`, `weightType`, `progress`.
- */
-export async function staticMode(model: LoadedModel, options: QuantizeModeOptions): Promise<StaticQuantizeResult> {
-  const calib = asString(options.calib, 'calib');
-  const limit = options.calibLimit;
-  if (limit !== undefined && !(typeof limit === 'number' && Number.isInteger(limit) && limit > 0)) {
+/** The {@link quantizeStatic} options a `--mode static` request stands for (also used by mixed precision). */
+export function staticQuantizeOptions(options: StaticModeOptions): StaticQuantizeOptions {
+  const { calib, calibLimit, calibFeeds, maxBad: _maxBad, strict: _strict, opTypes, ...quantize } = options;
+  if (calibLimit !== undefined && !(Number.isInteger(calibLimit) && calibLimit > 0)) {
     throw new EdgeoptError('calibLimit must be a positive integer');
   }
-  return quantizeStatic(model, {
-    calibration: calib ? { imageDir: calib, limit: limit as number | undefined, feeds: options.calibFeeds as FeedBuilder | undefined, quality: calibrationQuality(options) } : undefined,
-    calibrationData: options.calibrationData as CalibrationData | undefined,
-    method: options.method as CalibrationMethod | undefined,
-    percentile: options.percentile as number | undefined,
-    activationType: options.activationType as QuantType | undefined,
-    weightType: options.weightType,
-    perChannel: options.perChannel,
-    ops: (options.ops as StaticOpSelection | undefined) ?? options.opTypes,
-    exclude: options.exclude,
-    excludeHead: options.excludeHead as boolean | HeadExclusion | undefined,
-    skipStem: options.skipStem as boolean | undefined,
-    progress: options.progress,
-  });
+  return {
+    ...quantize,
+    calibration: calib ? { imageDir: calib, limit: calibLimit, feeds: calibFeeds, quality: calibrationQuality(options) } : undefined,
+    ops: quantize.ops ?? opTypes,
+  };
 }
+
+/** `modes.static`: {@link quantizeStatic} on a `--mode static` request. */
+export const staticMode = (model: LoadedModel, options: StaticModeOptions): Promise<StaticQuantizeResult> => quantizeStatic(model, staticQuantizeOptions(options));
