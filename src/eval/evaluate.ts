@@ -4,6 +4,8 @@
  * skipped, named and counted; the evaluation fails only when more than `maxBad` of them are bad.
  */
 import { dirname, relative } from 'node:path';
+import { describeQuantization } from '../analyze/quantized.js';
+import { loadModel } from '../onnx/model-io.js';
 import { describeDataset, openDataset } from '../datasets/registry.js';
 import { mapClasses } from '../datasets/classes.js';
 import type { Dataset, DatasetFormat } from '../datasets/types.js';
@@ -17,6 +19,7 @@ import { DISPLAY_THRESHOLDS } from './decode.js';
 import { contractFeeds } from './contract/feeds.js';
 import { contractSummary, describeSource } from './contract/format.js';
 import type { ContractFlags } from './contract/types.js';
+import { param } from './decoders/params.js';
 import { decodeRun, detectInImage, openDetector, outputMismatch, type Detector } from './detector.js';
 import { FidelityAccumulator, type FidelityResult } from './fidelity.js';
 import { MetricsAccumulator, type DetectionMetrics } from './map.js';
@@ -37,8 +40,15 @@ export class ContractMismatchError extends EdgeoptError {
     readonly check: SanityVerdict,
     readonly suggestion: string,
     model: string,
+    /** How the model is quantized, when it is: then quantization may be what broke the output, not the contract. */
+    quantized?: string,
   ) {
-    super(`${model}: the model contract does not fit this model (${check.reason}), so accuracy is not measured; ${suggestion}`, { exitCode: 3 });
+    super(
+      quantized
+        ? `${model}: the decoded output makes no sense (${check.reason}), so accuracy is not measured; the model is quantized (${quantized}): eval its FP32 model with the same flags first — if that passes, quantization broke this one (compare them with --reference); else ${suggestion}`
+        : `${model}: the model contract does not fit this model (${check.reason}), so accuracy is not measured; ${suggestion}`,
+      { exitCode: 3 },
+    );
   }
 }
 
@@ -162,6 +172,8 @@ export interface EvalResult extends DetectionMetrics {
   imgsz: [number, number];
   conf: number;
   iou: number;
+  /** Whether edgeopt ran NMS after decoding (false: the model has NMS inside, and `iou` was not used). */
+  nmsAfterDecoding: boolean;
   maxDetections: number;
   multiLabel: true;
   /** Images without a label file (all their detections are false positives). */
@@ -346,6 +358,7 @@ async function runEvaluation(
       imgsz: [detector.width, detector.height],
       conf,
       iou,
+      nmsAfterDecoding: param.bool(detector.contract.decoder!.params, 'nms') ?? !detector.family!.nmsInside,
       maxDetections,
       multiLabel: true,
       backgroundImages: background,
@@ -363,7 +376,8 @@ async function runEvaluation(
     const v = sanity!.verdict();
     if (v.fits) return v;
     const suggestions = await suggestContracts(detector.modelPath, detector.resolved, options.contract ?? {}, kept, { session: options.session });
-    throw new ContractMismatchError(v, suggestionLine(suggestions, kept.length), detector.modelPath);
+    const quantization = describeQuantization((await loadModel(detector.modelPath)).graph);
+    throw new ContractMismatchError(v, suggestionLine(suggestions, kept.length), detector.modelPath, quantization.schemes.length ? quantization.description : undefined);
   }
 
   /** A category's name in the written ground truth: the dataset's own name for COCO data, else the model's. */

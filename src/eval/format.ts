@@ -12,7 +12,7 @@ export function formatEvalResult(r: EvalResult, showPerClass: boolean): string {
     ...r.contract.assumptions.map((a) => `assumed     ${a}`),
     `dataset     ${r.dataset}: ${r.images} images (${r.backgroundImages} background), ${r.instances} instances`,
     `data        ${describeDataQuality(r.dataQuality)}`,
-    `settings    conf ${r.conf}, NMS IoU ${r.iou}, max ${r.maxDetections} detections, multi-label`,
+    `settings    conf ${r.conf}, ${r.nmsAfterDecoding === false ? 'NMS inside the model' : `NMS IoU ${r.iou}`}, max ${r.maxDetections} detections, multi-label`,
     `mAP50-95    ${pct(r.map50_95)}`,
     `mAP50       ${pct(r.map50)}`,
     `precision   ${pct(r.precision)}   recall ${pct(r.recall)}   (at best F1, conf ${r.confidenceAtBestF1.toFixed(3)})`,

@@ -8,7 +8,7 @@
  * Calibration memory in the number of images is `npm run bench:zoo -- --only memory`.
  * Run it under `flock /work/bench.lock` (run benchmarks every variant). The machine may be shared: latencies
  * printed here are context, not targets.
- * Usage: tsx test/bench/zoo-contracts.ts [--only detect|accuracy|run] [--runs N] [--models a,b]
+ * Usage: tsx test/bench/zoo-contracts.ts [--only detect|accuracy|run] [--runs N] [--models a,b] [--keep]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -107,11 +107,14 @@ async function accuracyTable(subjects: Subject[]): Promise<void> {
   }
 }
 
+/** One variant of each kind keeps a run of every zoo model within minutes. */
+const VARIANTS = 'int8-dynamic,fp16,int8-static-full';
+
 function runOne(s: Subject, dir: string, withFlags: boolean): string {
   const out = join(dir, `run-${s.name}${withFlags ? '-flags' : ''}`);
   const runs = arg('--runs') ?? '20';
   const flags = withFlags ? [...(s.flags.preprocess ? ['--preprocess', s.flags.preprocess] : []), ...(s.flags.decoder ? ['--decoder', s.flags.decoder] : [])] : [];
-  const args = ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'run', '--model', zooModel(s.name), '-o', out, '--runs', runs, '--warmup', '3', '--rounds', '1', '--scenario', 'controlled', '--eval-images', '32', '--calib-images', '32', '--no-store', '-q', ...flags];
+  const args = ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'run', '--model', zooModel(s.name), '-o', out, '--runs', runs, '--warmup', '3', '--rounds', '1', '--scenario', 'controlled', '--eval-images', '32', '--calib-images', '32', '--variants', VARIANTS, '--no-store', '-q', ...flags];
   // picodet_xs_nms has no names or class count in the file: accuracy needs --eval, as a user would pass it.
   if (s.name === 'picodet_xs_nms_320' && withFlags) args.push('--eval', asset('coco_val128'));
   const started = Date.now();
@@ -136,7 +139,7 @@ function runOne(s: Subject, dir: string, withFlags: boolean): string {
 }
 
 function runTable(subjects: Subject[], dir: string): void {
-  console.log(`\nedgeopt run --model <zoo file> (--runs ${arg('--runs') ?? '20'}, 1 round, controlled only, 32 eval and 32 calibration images)`);
+  console.log(`\nedgeopt run --model <zoo file> (--variants ${VARIANTS}, --runs ${arg('--runs') ?? '20'}, 1 round, controlled only, 32 eval and 32 calibration images)`);
   console.log('| run | exit | wall | status | FP32 accuracy | fidelity vs FP32 per variant | selected |');
   console.log('|---|---:|---:|---|---|---|---|');
   for (const s of subjects) {
@@ -157,6 +160,7 @@ if (!hasZoo) {
     if (!only || only === 'accuracy') await accuracyTable(subjects);
     if (!only || only === 'run') runTable(subjects, dir);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (process.argv.includes('--keep')) console.log(`\nkept the outputs in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }

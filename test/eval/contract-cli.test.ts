@@ -50,5 +50,16 @@ describe.skipIf(!hasAssets)('model contracts through the CLI', () => {
     // PaddleDetection's preprocessing came from its input-name convention: no "nothing confirms it" warning.
     expect(q.stderr).not.toMatch(/nothing in the model or the flags confirms it/);
     expect((await readContract(out)).contract.aux).toEqual([{ name: 'scale_factor', kind: 'scale-factor', type: 'float32', dims: [1, 2] }]);
+    // Calibrated on 2 images its output makes no sense: eval says so without a number, and does not blame the
+    // contract first for a quantized model.
+    const e = await runCli(['eval', out, '--data', asset('coco_val128'), '--eval-images', '4', '-q']);
+    expect(e.status).toBe(3);
+    expect(e.stdout).toBe('');
+    expect(e.stderr).toMatch(/the decoded output makes no sense \(.*\), so accuracy is not measured; the model is quantized \(static INT8 \(QDQ\)/);
+    // Its FP32 model passes, and the NMS inside the graph is said as such, not as an IoU setting.
+    const f = await runCli(['eval', asset('zoo', 'picodet_xs_nms_320.onnx'), '--data', asset('coco_val128'), '--eval-images', '4', '-q']);
+    expect(f.status, f.stderr).toBe(0);
+    expect(f.stdout).toMatch(/settings {4}conf 0\.001, NMS inside the model, max 300 detections/);
+    expect(f.stdout).toMatch(/mAP50-95 {4}\d+\.\d\d/);
   });
 });
