@@ -110,6 +110,11 @@ describe('edgeopt fleet', () => {
     expect(s.devices[0]!.provenance.providers).toContain('cpu');
     expect(s.devices[0]!.provenance.memoryBytes).toBeGreaterThan(0);
     expect(s.submissions.find((x) => x.id === submissionId)!.states).toEqual({ queued: 0, running: 0, done: 2, failed: 1 });
+    // Per device: every job counted once, under the device that ran it.
+    const byDevice = (JSON.parse(status.stdout) as { byDevice: Record<string, Record<'queued' | 'running' | 'done' | 'failed', number>> }).byDevice;
+    expect(Object.keys(byDevice).filter((k) => k !== 'dev-a' && k !== 'dev-b')).toEqual([]);
+    expect(Object.values(byDevice).reduce((n, c) => n + c.done + c.failed, 0)).toBe(4);
+    expect(byDevice['dev-b']!.failed).toBeGreaterThanOrEqual(1); // the job past its time limit ran there
     const text = await runCli(['fleet', 'status', '--store', url]);
     expect(text.stdout).toMatch(/^devices\n\s+device\s+kind\s+last seen/);
 
