@@ -76,8 +76,9 @@ export { selectVariant, DEFAULT_MAX_MAP_DROP, type SelectScenario } from './sele
 export { renderCharts, paretoFront, type Chart } from './report/charts.js';
 export { renderReport, markdownTable } from './report/markdown.js';
 export { writeReport } from './report/write.js';
-export { runPipeline, type RunOptions } from './pipeline/run.js';
-export { VARIANT_PLANS, type VariantPlan } from './pipeline/variants.js';
+export { runPipeline, RUN_STAGES, RUN_DEFAULTS, type RunOptions, type RunSettings, type RunState, type RunStage } from './pipeline/run.js';
+export { TOOL_VERSION } from './util/version.js';
+export { VARIANT_PLANS, assertKnownVariants, type VariantPlan } from './pipeline/variants.js';
 export { quantizeMixedPrecisionFile } from './pipeline/mixed-precision.js';
 // Results store (SQLite / PostgreSQL) and history
 export * from './store/index.js';

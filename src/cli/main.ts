@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { TOOL_VERSION } from '../util/version.js';
 import { reportFailure } from './action.js';
 import { commands } from './commands/index.js';
 
@@ -13,7 +14,7 @@ const program = new Command();
 program
   .name('edgeopt')
   .description('Hardware-aware optimization of edge vision models: measure which variant is fastest and accurate enough on this device.')
-  .version('0.1.0')
+  .version(TOOL_VERSION)
   .configureOutput({ outputError: (text, write) => write(`edgeopt: ${text.replace(/^error: /, 'error: ').trimEnd()}\n`) });
 
 for (const register of commands) register(program);

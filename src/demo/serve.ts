@@ -46,7 +46,7 @@ async function openRecorder(spec: string | undefined, sources: DemoModelSource[]
   const { resolveStoreLocation, maskSecrets } = await import('../store/location.js');
   const { openDeviceRecorder } = await import('./store-devices.js');
   const { describeDemoModel } = await import('./models.js');
-  const { TOOL_VERSION } = await import('../pipeline/run.js');
+  const { TOOL_VERSION } = await import('../util/version.js');
   const location = resolveStoreLocation(spec);
   const models = await Promise.all(sources.map((s, i) => describeDemoModel(s, i)));
   let modelName = models[0]!.name;

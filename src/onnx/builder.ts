@@ -1,3 +1,4 @@
+import { TOOL_VERSION } from '../util/version.js';
 import { EdgeoptError } from '../util/errors.js';
 import {
   AttributeType,
@@ -104,7 +105,7 @@ export function makeModel(
       ...Object.entries(options.extraOpsets ?? {}).map(([domain, version]) => ({ domain, version })),
     ],
     producerName: options.producerName ?? 'edgeopt',
-    producerVersion: options.producerVersion ?? '0.1.0',
+    producerVersion: options.producerVersion ?? TOOL_VERSION,
     graph,
     metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
     functions: [],

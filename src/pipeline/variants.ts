@@ -1,4 +1,5 @@
-import type { QuantizeFileOptions } from '../quantize/index.js';
+import type { QuantizeOptions } from '../quantize/modes.js';
+import { EdgeoptError } from '../util/errors.js';
 
 /**
  * The variants `edgeopt run` builds from the FP32 model. Each is one quantizer call with fixed,
@@ -9,7 +10,7 @@ export interface VariantPlan {
   description: string;
   file: string;
   /** Quantizer options; undefined for the FP32 original. */
-  quantize?: QuantizeFileOptions;
+  quantize?: QuantizeOptions;
   /** Needs calibration images (static INT8). */
   needsCalibration: boolean;
   /**
@@ -75,3 +76,10 @@ export const VARIANT_PLANS: readonly VariantPlan[] = [
     fromOptimized: true,
   },
 ];
+
+/** Fails with one line (the CLI prints the same) when a name is not one of the variants `edgeopt run` builds. */
+export function assertKnownVariants(names: readonly string[] | undefined): void {
+  for (const v of names ?? []) {
+    if (!VARIANT_PLANS.some((p) => p.name === v)) throw new EdgeoptError(`unknown variant '${v}' (choose from ${VARIANT_PLANS.map((p) => p.name).join(', ')})`);
+  }
+}

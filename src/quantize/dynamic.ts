@@ -6,6 +6,7 @@ import { DynamicQuantizeContext } from './context.js';
 import { QUANT_TYPES, type QuantType } from './math.js';
 import { dynamicRules } from './rules/index.js';
 import type { QuantizeReport, QuantizeResult, SkippedNode } from './types.js';
+import { TOOL_VERSION } from '../util/version.js';
 
 export interface DynamicQuantizeOptions {
   /** Default 'uint8' (asymmetric), like onnxruntime's quantize_dynamic and the published study. */
@@ -105,7 +106,7 @@ export function quantizeDynamic(model: LoadedModel, options: DynamicQuantizeOpti
   graph.initializer.push(...ctx.newInitializers);
   removeUnusedInitializers(graph);
   out.producerName = 'edgeopt.quantize';
-  out.producerVersion = '0.1.0';
+  out.producerVersion = TOOL_VERSION;
 
   const notes: string[] = [];
   if (ctx.weightStats.gridSnapped > 0) {

@@ -1,5 +1,5 @@
 import { EdgeoptError } from '../util/errors.js';
-import { readJsonFile, writeFileAtomic } from '../util/fs.js';
+import { readJsonFile, writeFileAtomic, writeFileAtomicSync } from '../util/fs.js';
 import { RESULTS_SCHEMA_VERSION, type RunResults } from './schema.js';
 
 export async function readResults(path: string): Promise<RunResults> {
@@ -14,6 +14,17 @@ export async function readResults(path: string): Promise<RunResults> {
   return record as RunResults;
 }
 
+/** results.json's text: one serializer for every writer. */
+export function serializeResults(results: RunResults): string {
+  return `${JSON.stringify(results, null, 2)}\n`;
+}
+
+/** Writes results.json atomically (temp + rename). */
 export async function writeResults(path: string, results: RunResults): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFileAtomic(path, serializeResults(results));
+}
+
+/** The same, synchronously: for a signal handler that must finish before the process exits. */
+export function writeResultsSync(path: string, results: RunResults): void {
+  writeFileAtomicSync(path, serializeResults(results));
 }

@@ -3,7 +3,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ROUNDS, DEFAULT_RUNS, DEFAULT_WARMUP } from '../../src/bench/benchmark.js';
+import { RUN_DEFAULTS } from '../../src/pipeline/defaults.js';
+import { runPipeline } from '../../src/pipeline/run.js';
+import { runSettings } from '../../src/pipeline/stages/prepare.js';
 import type { RunResults } from '../../src/results/schema.js';
+import { silentProgress } from '../../src/util/progress.js';
+import { TOOL_VERSION } from '../../src/util/version.js';
 import { asset, hasAssets, REPO_ROOT } from '../helpers/assets.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -15,13 +21,15 @@ const readResults = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.
 
 describe.skipIf(!hasAssets)('edgeopt run on the study model', () => {
   const out = join(work, 'study');
-  let results: RunResults;
+  // One real run serves the tests that read it, whichever of them runs first (or alone, with -t): each awaits it.
+  let study: ReturnType<typeof runCli> | undefined;
+  const studyRun = () => (study ??= runCli(['run', '-o', out, ...quick, '--eval-images', '4', '--calib-images', '8', '--variants', 'int8-dynamic,int8-static-full'], { timeoutMs: 300_000 }));
 
   it('builds, evaluates, benchmarks, profiles and selects, writing results.json, report.md and charts', async () => {
-    const r = await runCli(['run', '-o', out, ...quick, '--eval-images', '4', '--calib-images', '8', '--variants', 'int8-dynamic,int8-static-full'], { timeoutMs: 300_000 });
+    const r = await studyRun();
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    results = readResults(out);
+    const results = readResults(out);
     expect(results.schemaVersion).toBe(1);
     expect(results.status).toBe('complete');
     expect(results.model.synthetic).toBe(false);
@@ -62,6 +70,7 @@ describe.skipIf(!hasAssets)('edgeopt run on the study model', () => {
   }, 300_000);
 
   it('select explains its choice under constraints, from the same results.json', async () => {
+    expect((await studyRun()).status).toBe(0);
     const r = await runCli(['select', join(out, 'results.json'), '--max-size-mb', '5', '--json']);
     expect(r.status).toBe(0);
     const selection = JSON.parse(r.stdout);
@@ -69,7 +78,7 @@ describe.skipIf(!hasAssets)('edgeopt run on the study model', () => {
     const none = await runCli(['select', join(out, 'results.json'), '--max-latency-ms', '0.01']);
     expect(none.status).toBe(3);
     expect(none.stdout).toContain('no variant meets');
-  });
+  }, 300_000);
 
   it('converts a .pt given as --model', async () => {
     const dir = join(work, 'pt');
@@ -101,6 +110,27 @@ describe('edgeopt run on a fresh machine (no shared assets)', () => {
     expect(report).toContain('Synthetic weights');
     expect(r.stdout).toContain('synthetic weights: latency only');
   }, 300_000);
+});
+
+describe('runPipeline from code: the library checks what the CLI checks', () => {
+  it('rejects an unknown variant with the CLI\'s line, before writing anything', async () => {
+    const out = join(work, 'api-bad-variant');
+    const expected = /^unknown variant 'int9' \(choose from fp32, fp32-optimized, int8-dynamic/;
+    await expect(runPipeline({ outDir: out, variants: ['int9'], progress: silentProgress })).rejects.toThrow(expected);
+    expect(existsSync(out)).toBe(false);
+    const r = await runCli(['run', '-o', out, '--variants', 'int9']);
+    expect(r.stderr.trim()).toMatch(new RegExp(`^edgeopt: error: ${expected.source.slice(1)}`));
+  });
+
+  it('fills in the library defaults, the benchmark\'s own', () => {
+    const s = runSettings({ outDir: 'x', progress: silentProgress });
+    expect(s).toMatchObject({ runs: DEFAULT_RUNS, warmup: DEFAULT_WARMUP, rounds: DEFAULT_ROUNDS, scenarios: ['controlled', 'practical'], profileRuns: RUN_DEFAULTS.profileRuns });
+  });
+
+  it('stamps one version, the one in package.json', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(TOOL_VERSION).toBe(pkg.version);
+  });
 });
 
 describe('edgeopt run: bad input and interruption', () => {

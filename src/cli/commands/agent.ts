@@ -36,7 +36,7 @@ export function registerAgent(program: Command): void {
         const { EdgeoptError } = await import('../../util/errors.js');
         const { existsSync } = await import('node:fs');
         const { sharedAsset } = await import('../../util/assets.js');
-        const { TOOL_VERSION } = await import('../../pipeline/run.js');
+        const { TOOL_VERSION } = await import('../../util/version.js');
         const { stderrProgress } = await import('../../util/progress.js');
         parseTarget('device', flags.device);
         for (const t of flags.tag) parseTarget('tag', t);

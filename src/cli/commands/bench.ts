@@ -82,7 +82,7 @@ export function registerBench(program: Command): void {
         process.stdout.write(flags.json ? `${JSON.stringify(benchRunsJson(rows), null, 2)}\n` : formatBenchTable(rows));
         await recordRun(flags, async (device) => {
           const { benchRun, hashFiles } = await import('../../store/capture.js');
-          const { TOOL_VERSION } = await import('../../pipeline/run.js');
+          const { TOOL_VERSION } = await import('../../util/version.js');
           const settings = { scenarios, runs: flags.runs, warmup: flags.warmup, rounds: flags.rounds, maxRuns: flags.maxRuns, shape, image: flags.image, providers, timeoutS: flags.timeoutS };
           return benchRun(results, await hashFiles(models), settings, device, TOOL_VERSION);
         }, progress);

@@ -73,7 +73,7 @@ export function registerEval(program: Command): void {
         process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatEvalResult(result, flags.perClass ?? false));
         await recordRun(flags, async (device) => {
           const { evalRun, sha256File } = await import('../../store/capture.js');
-          const { TOOL_VERSION } = await import('../../pipeline/run.js');
+          const { TOOL_VERSION } = await import('../../util/version.js');
           const sha = await sha256File(model).catch(() => undefined);
           return evalRun(model, sha, result, { data: flags.data, conf: flags.conf, iou: flags.iou, imgsz: flags.imgsz, maxImages: flags.evalImages, reference: flags.reference }, device, TOOL_VERSION);
         }, progress);

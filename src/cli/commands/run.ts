@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { parseScenarios, type ScenarioName } from '../../bench/scenarios.js';
-import { VARIANT_PLANS } from '../../pipeline/variants.js';
+import { assertKnownVariants, VARIANT_PLANS } from '../../pipeline/variants.js';
 import { parseMaxBad } from '../../util/data-quality.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { stderrProgress } from '../../util/progress.js';
@@ -61,9 +61,7 @@ export function registerRun(program: Command): void {
       action(async (flags: RunFlags) => {
         const scenarios: ScenarioName[] = parseScenarios(flags.scenario);
         const variants = flags.variants?.split(',').map((s) => s.trim()).filter(Boolean);
-        for (const v of variants ?? []) {
-          if (!VARIANT_PLANS.some((p) => p.name === v)) throw new EdgeoptError(`unknown variant '${v}' (choose from ${VARIANT_PLANS.map((p) => p.name).join(', ')})`);
-        }
+        assertKnownVariants(variants);
         const { parseProviders } = await import('../../runtime/providers.js');
         const providers = parseProviders(flags.providers);
         const { runPipeline } = await import('../../pipeline/run.js');
