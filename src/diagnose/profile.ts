@@ -29,6 +29,8 @@ export interface ProfileOptions {
   cores?: number;
   /** Execution providers to try in order (default ['cpu']). */
   providers?: string[];
+  /** Also return every node's time (`nodes`), not only the slowest ones (the quantization search's latency model). */
+  allNodes?: boolean;
 }
 
 export interface Profile {
@@ -49,6 +51,8 @@ export interface Profile {
   opTypes: OpTypeTime[];
   /** The 10 slowest nodes. */
   topNodes: NodeTime[];
+  /** Every node's time, slowest first (with `allNodes`). */
+  nodes?: NodeTime[];
   /** The model as written. */
   graph: GraphCensus;
   /** The graph onnxruntime actually ran, after its optimizations. */
@@ -104,6 +108,7 @@ export async function profileModel(modelPath: string, options: ProfileOptions = 
       kernelMs: aggregate.kernelMs,
       opTypes: aggregate.opTypes,
       topNodes: aggregate.nodes.slice(0, TOP_NODES),
+      ...(options.allNodes ? { nodes: aggregate.nodes } : {}),
       graph,
       optimizedGraph,
       graphChanges: censusChanges(graph, optimizedGraph),

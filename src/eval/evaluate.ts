@@ -15,14 +15,14 @@ import { DataQuality, type DataQualitySummary } from '../util/data-quality.js';
 import { EdgeoptError } from '../util/errors.js';
 import { CocoGroundTruthWriter, CocoResultsWriter, categoryIdsForModel, groundTruthPathFor } from './coco-results.js';
 import type { SessionConfig } from '../runtime/runtime.js';
-import { DISPLAY_THRESHOLDS } from './decode.js';
+import { DISPLAY_THRESHOLDS, type Detection } from './decode.js';
 import { contractFeeds } from './contract/feeds.js';
 import { contractSummary, describeSource } from './contract/format.js';
 import type { ContractFlags } from './contract/types.js';
 import { param } from './decoders/params.js';
 import { decodeRun, detectInImage, openDetector, outputMismatch, type Detector } from './detector.js';
 import { FidelityAccumulator, type FidelityResult } from './fidelity.js';
-import { MetricsAccumulator, type DetectionMetrics } from './map.js';
+import { MetricsAccumulator, type DetectionMetrics, type GroundTruth } from './map.js';
 import { SANITY_IMAGES, SanityAccumulator, type SanityVerdict } from './sanity.js';
 import { suggestContracts, suggestionLine, SUGGESTION_IMAGES, type LabelledImage } from './suggest.js';
 
@@ -92,6 +92,8 @@ export interface EvalOptions {
   /** Called once the dataset is open, with the line saying which format it is. */
   onDataset?: (description: string) => void;
   onProgress?: (done: number, total: number) => void;
+  /** Each evaluated image's ground truth and detections, in dataset order (paired comparisons of two models). */
+  onImage?: (imagePath: string, groundTruth: readonly GroundTruth[], detections: readonly Detection[]) => void;
   /**
    * Write the predictions here in the COCO results format, and beside them (`…-ground-truth.json`) the ground
    * truth exactly as it was scored, so pycocotools on the two files reproduces this evaluation.
@@ -319,6 +321,7 @@ async function runEvaluation(
       time.postprocess += result.timings.postprocessMs;
       if (sample.background) background++;
       metrics.addImage(checked.groundTruth, result.detections);
+      options.onImage?.(sample.imagePath, checked.groundTruth, result.detections);
       predictions?.add(sample.imageId, result.detections, categoryOf);
       truth?.add({ id: sample.imageId, fileName: relative(root, sample.imagePath), width: image.width, height: image.height }, checked.groundTruth, categoryOf);
       if (reference && fidelity) {

@@ -169,7 +169,7 @@ export class MetricsAccumulator {
 }
 
 /** Area under the monotone precision envelope sampled at 101 recall points (pycocotools' accumulate). */
-function averagePrecision(tpCum: Float64Array, fpCum: Float64Array, instances: number): number {
+export function averagePrecision(tpCum: Float64Array, fpCum: Float64Array, instances: number): number {
   const n = tpCum.length;
   const precision = new Float64Array(n);
   const recall = new Float64Array(n);

@@ -39,6 +39,8 @@ interface QuantizeFlags extends ContractOptionFlags {
   evalImages?: number;
   json?: boolean;
   quiet?: boolean;
+  recipe?: string;
+  budgetMin?: number;
 }
 
 export function registerQuantize(program: Command): void {
@@ -48,7 +50,9 @@ export function registerQuantize(program: Command): void {
     .description('make an INT8 or FP16 variant of an ONNX model (dynamic INT8, static QDQ INT8 with calibration, FP16, accuracy-aware mixed INT8/float), or rebuild the FP32 model of a quantized one (dequantize)')
     .argument('<model>', 'input ONNX model')
     .requiredOption('-o, --output <path>', 'where to write the quantized model')
-    .option('--mode <mode>', `quantization mode (${QUANTIZE_MODE_NAMES.join(', ')})`, 'dynamic')
+    .option('--mode <mode>', `quantization mode (${QUANTIZE_MODE_NAMES.join(', ')}, or auto: search this model's fastest INT8 configuration on this device within --max-drop)`, 'dynamic')
+    .option('--recipe <file>', 'apply a recipe written by --mode auto (its ranges: the same model again; with --calib: re-calibrated by its methods)')
+    .option('--budget-min <minutes>', 'auto: time budget of the search (default 10)', parseNumberOption('--budget-min', 0.1, 24 * 60))
     .option('--weight-type <type>', `weight storage type (${QUANT_TYPES.join(', ')}); dynamic default uint8, static always int8`)
     .option('--per-channel', 'one weight scale per output channel (static: the default)')
     .option('--per-tensor', 'one weight scale per tensor (static)')
@@ -68,8 +72,8 @@ export function registerQuantize(program: Command): void {
     .option('--no-skip-stem', 'static: quantize the stem conv too (it ran slower in INT8 on x86 here)')
     .option('--no-keep-io-types', 'fp16: make the graph inputs and outputs float16 too')
     .option('--fp16-block <ops>', 'fp16: comma-separated op types kept in float32')
-    .option('--max-drop <points>', 'static: accuracy-aware mixed precision; return layers to float until mAP50-95 drops at most this much (needs --eval)', parseNumberOption('--max-drop', 0, 100))
-    .option('--eval <path>', 'dataset for --max-drop (YOLO or VOC folder, data.yaml, COCO JSON)')
+    .option('--max-drop <points>', 'auto: largest paired mAP50-95 drop accepted (default 0.3); static: accuracy-aware mixed precision, layers back to float until mAP50-95 drops at most this much (needs --eval)', parseNumberOption('--max-drop', 0, 100))
+    .option('--eval <path>', 'dataset for --max-drop and for auto\'s paired mAP confirmation (YOLO or VOC folder, data.yaml, COCO JSON)')
     .addOption(evalImagesOption('evaluate --max-drop on at most this many images'))
     .option('--json', 'print one JSON object instead of the summary')
     .addOption(quietOption());
@@ -79,8 +83,9 @@ export function registerQuantize(program: Command): void {
       action(async (modelPath: string, flags: QuantizeFlags) => {
         const contractFlags = contractFlagsFrom(flags);
         const { isQuantizeModeName, modes, quantizeModelFile } = await import('../../quantize/index.js');
-        if (!isQuantizeModeName(flags.mode)) {
-          throw new EdgeoptError(`unknown --mode '${flags.mode}' (available: ${Object.keys(modes).join(', ')})`);
+        if (flags.recipe) flags.mode = 'recipe';
+        if (flags.mode !== 'auto' && flags.mode !== 'recipe' && !isQuantizeModeName(flags.mode)) {
+          throw new EdgeoptError(`unknown --mode '${flags.mode}' (available: ${[...Object.keys(modes), 'auto'].join(', ')})`);
         }
         const mode = flags.mode;
         if (flags.weightType !== undefined && !QUANT_TYPES.includes(flags.weightType as QuantType)) {
@@ -93,8 +98,10 @@ export function registerQuantize(program: Command): void {
         const { formatMixedPrecision, formatQuantizeSummary } = await import('../../quantize/format.js');
         progress.step(`quantizing ${modelPath} (${flags.mode})`);
         if (flags.mode === 'static' && !flags.calib) throw new EdgeoptError('--mode static needs --calib <image folder>');
-        if (flags.maxDrop !== undefined && (flags.mode !== 'static' || !flags.eval)) {
-          throw new EdgeoptError('--max-drop needs --mode static and --eval <dataset>');
+        if (flags.mode === 'auto' && !flags.calib) throw new EdgeoptError('--mode auto needs --calib <image folder>');
+        if (flags.budgetMin !== undefined && flags.mode !== 'auto') throw new EdgeoptError('--budget-min needs --mode auto');
+        if (flags.maxDrop !== undefined && flags.mode !== 'auto' && (flags.mode !== 'static' || !flags.eval)) {
+          throw new EdgeoptError('--max-drop needs --mode auto, or --mode static and --eval <dataset>');
         }
         // The contract says how calibration images become feeds, and every file written carries it.
         const { contractFeedBuilder, contractStamp, readContract, unconfirmedPreprocessing } = await import('../../eval/contract/index.js');
@@ -102,8 +109,12 @@ export function registerQuantize(program: Command): void {
         const calibFeeds = flags.calib ? contractFeedBuilder(contract) : undefined;
         const guessed = flags.calib ? unconfirmedPreprocessing(contract) : undefined;
         if (guessed) progress.warn(`calibrating with ${guessed}`);
+        const stamp = contractStamp(contractFlags);
+        if (flags.mode === 'auto') return autoQuantize(modelPath, flags, { stamp, calibFeeds, progress });
+        if (flags.mode === 'recipe') return applyRecipe(modelPath, flags, { stamp, calibFeeds, progress });
+        if (!isQuantizeModeName(mode)) throw new EdgeoptError(`unknown --mode '${mode}'`);
         const request = quantizeRequest(mode, flags, { exclude: splitList(flags.exclude), progress }, calibFeeds);
-        const options = { ...request, stamp: contractStamp(contractFlags) };
+        const options = { ...request, stamp };
         if (flags.maxDrop !== undefined) {
           const { quantizeMixedPrecisionFile } = await import('../../pipeline/mixed-precision.js');
           const staticRequest = quantizeRequest('static', flags, { exclude: splitList(flags.exclude), progress }, calibFeeds);
@@ -150,6 +161,73 @@ function quantizeRequest(mode: QuantizeModeName, flags: QuantizeFlags, common: C
     case 'dequantize':
       return { mode, ...common };
   }
+}
+
+interface Shared {
+  stamp: import('../../onnx/builder.js').MetadataStamp;
+  calibFeeds?: import('../../quantize/calibrate/index.js').FeedBuilder;
+  progress: import('../../util/progress.js').Progress;
+}
+
+/** --mode auto: the search; exit 3 when no INT8 configuration beats FP32 here within the accuracy budget. */
+async function autoQuantize(modelPath: string, flags: QuantizeFlags, shared: Shared): Promise<number> {
+  const { autoQuantizeFile } = await import('../../pipeline/auto-quantize.js');
+  const { formatAutoQuantize } = await import('../../quantize/search/format.js');
+  // Ctrl-C once: stop exploring, verify and keep the best configuration so far. Twice: stop now.
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    shared.progress.warn('interrupted: finishing with the best configuration found so far (Ctrl-C again to stop now)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const result = await autoQuantizeFile(modelPath, flags.output, {
+      calib: flags.calib!,
+      calibLimit: flags.calibImages,
+      calibFeeds: shared.calibFeeds,
+      maxBad: flags.maxBad,
+      strict: flags.strict,
+      evalData: flags.eval,
+      evalImages: flags.evalImages,
+      maxDrop: flags.maxDrop,
+      budgetMs: flags.budgetMin !== undefined ? flags.budgetMin * 60_000 : undefined,
+      signal: controller.signal,
+      progress: shared.progress,
+      stamp: shared.stamp,
+    });
+    process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatAutoQuantize(result));
+    if (result.search.verdict !== 'found') {
+      process.stderr.write(`edgeopt: no INT8 model written: ${result.search.reason}\n`);
+      return 3;
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** --recipe: the recipe's configuration again (its stored ranges, or re-calibrated with --calib). */
+async function applyRecipe(modelPath: string, flags: QuantizeFlags, shared: Shared): Promise<void> {
+  const { readRecipe, quantizeWithRecipe } = await import('../../quantize/recipe.js');
+  const { loadModel, saveModel } = await import('../../onnx/model-io.js');
+  const { setMetadata } = await import('../../onnx/builder.js');
+  const { formatQuantizeSummary } = await import('../../quantize/format.js');
+  const { stat } = await import('node:fs/promises');
+  const recipe = await readRecipe(flags.recipe!);
+  const start = performance.now();
+  const model = await loadModel(modelPath);
+  const calibration = flags.calib
+    ? { imageDir: flags.calib, limit: flags.calibImages, feeds: shared.calibFeeds, quality: { maxBad: flags.maxBad, strict: flags.strict, onWarning: (line: string) => shared.progress.warn(line) } }
+    : undefined;
+  const quantizeStart = performance.now();
+  const { model: quantized, report } = await quantizeWithRecipe(model, recipe, { calibration, progress: shared.progress });
+  const quantizeMs = performance.now() - quantizeStart;
+  setMetadata(quantized, shared.stamp(quantized));
+  const outputBytes = await saveModel(quantized, flags.output);
+  const inputBytes = (await stat(modelPath)).size;
+  const result = { report, inputPath: modelPath, outputPath: flags.output, inputBytes, outputBytes, compression: inputBytes / outputBytes, quantizeMs, totalMs: performance.now() - start };
+  process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatQuantizeSummary(result));
 }
 
 function splitList(value: string | undefined): string[] | undefined {

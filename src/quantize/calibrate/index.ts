@@ -3,7 +3,7 @@ import type { LoadedModel } from '../../onnx/types.js';
 import { DataQuality, describeDataQuality, type DataQualityOptions, type DataQualitySummary } from '../../util/data-quality.js';
 import { collectActivationStats, type CalibrationSample, type CollectOptions } from './collect.js';
 import type { ActivationStats } from './histogram.js';
-import { defaultFeedBuilder, type CalibrationPreprocessing, type FeedBuilder } from './feeds.js';
+import { defaultFeedBuilder, feedInputs, type CalibrationPreprocessing, type FeedBuilder, type FeedRecord } from './feeds.js';
 import { YOLO_CALIBRATION_PREPROCESSING, imageCalibrationSamples, listCalibrationImages } from './images.js';
 import { calibratedRange, type RangeOptions, type TensorRange } from './methods.js';
 
@@ -98,6 +98,10 @@ export async function calibrate(
 }
 
 /** The images of a calibration folder, or of a dataset file (a data.yaml's train split, a COCO JSON's images). */
+export async function calibrationImagePaths(path: string): Promise<string[]> {
+  return calibrationImages(path);
+}
+
 async function calibrationImages(path: string): Promise<string[]> {
   if (!/\.(ya?ml|json)$/i.test(path)) return listCalibrationImages(path);
   return (await openDataset(path, { split: 'train' })).imagePaths;
@@ -106,4 +110,29 @@ async function calibrationImages(path: string): Promise<string[]> {
 /** Per-tensor ranges from calibration statistics with one method. */
 export function rangesFromStats(stats: ReadonlyMap<string, ActivationStats>, options: RangeOptions): Map<string, TensorRange> {
   return new Map([...stats].map(([name, s]) => [name, calibratedRange(s, options)]));
+}
+
+/**
+ * The first `count` samples of a calibration source as complete feed records, kept in memory (a small fixed subset:
+ * bias correction and fidelity checks run several models on the same few inputs). `skip` leaves out the first ones.
+ */
+export async function takeFeedRecords(model: LoadedModel, source: CalibrationSource, count: number, skip = 0): Promise<FeedRecord[]> {
+  const records: FeedRecord[] = [];
+  const inputs = feedInputs(model);
+  const image = inputs.find((i) => i.layout !== undefined) ?? inputs[0];
+  let iterable: AsyncIterable<CalibrationSample>;
+  if (Symbol.asyncIterator in source) iterable = source;
+  else {
+    // Bad images are skipped (counted by imageCalibrationSamples' own quality record), and replaced by the next ones.
+    const files = (await calibrationImages(source.imageDir)).slice(skip);
+    iterable = imageCalibrationSamples(files, source.feeds ?? defaultFeedBuilder(model, source.preprocessing ?? YOLO_CALIBRATION_PREPROCESSING, []), { limit: count, quality: new DataQuality({ what: `images from ${source.imageDir}`, ...source.quality }) });
+    skip = 0;
+  }
+  let seen = 0;
+  for await (const sample of iterable) {
+    if (seen++ < skip) continue;
+    records.push(sample instanceof Float32Array ? { [image!.name]: { type: 'float32', dims: [...image!.dims], data: sample } } : sample);
+    if (records.length >= count) break;
+  }
+  return records;
 }

@@ -41,7 +41,27 @@ export function derivableTensors(
     const node = producer.get(tensor);
     const f = node ? INCREASING[node.opType ?? ''] : undefined;
     const input = node?.input[0];
-    if (f && input && (set.has(input) || measured(input)) && !derived.has(input)) derived.set(tensor, { input, f });
+    if (f && input && (set.has(input) || measured(input)) && !derived.has(input)) {
+      derived.set(tensor, { input, f });
+      continue;
+    }
+    // Through a chain of increasing ops back to a measured tensor (Relu → MaxPool after a float conv: a search
+    // candidate may quantize the MaxPool while the full plan, which calibration ran, derived both from the conv).
+    let source = input;
+    let composed = f;
+    for (let depth = 0; f && source && !measured(source) && depth < 8; depth++) {
+      const up = producer.get(source);
+      const g = up ? INCREASING[up.opType ?? ''] : undefined;
+      const next = up?.input[0];
+      if (!g || !next) {
+        source = undefined;
+        break;
+      }
+      const outer = composed!;
+      composed = (x) => outer(g(x));
+      source = next;
+    }
+    if (f && source && composed && measured(source)) derived.set(tensor, { input: source, f: composed });
   }
   return derived;
 }

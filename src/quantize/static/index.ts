@@ -7,6 +7,11 @@ import { silentProgress, type Progress } from '../../util/progress.js';
 import { calibrate, type CalibrationData, type CalibrationSource, type FeedBuilder } from '../calibrate/index.js';
 import { CALIBRATION_METHODS, DEFAULT_PERCENTILE, calibratedRange, type CalibrationMethod, type TensorRange } from '../calibrate/methods.js';
 import { findSiluInputs, siluInputRange } from './activation-ranges.js';
+import { measureBiasCorrections, type BiasCorrections } from './bias-correction.js';
+import { takeFeedRecords, type FeedRecord } from '../calibrate/index.js';
+
+/** Images bias correction measures on by default: per-channel means settle within a few images of 640². */
+export const DEFAULT_BIAS_CORRECTION_IMAGES = 16;
 import { QUANT_TYPES, type QuantType } from '../math.js';
 import { assertNotQuantized } from '../already-quantized.js';
 import type { CommonModeOptions, QuantizeReport, QuantizeResult } from '../types.js';
@@ -54,6 +59,14 @@ export interface StaticQuantizeOptions {
    * activation-ranges.ts); default false.
    */
   siluAwareRanges?: boolean;
+  /**
+   * Bias correction (see bias-correction.ts): true measures each quantized conv's mean output shift on
+   * `biasCorrectionSamples` (default: the first 16 calibration images) and subtracts it; a record applies given shifts.
+   */
+  biasCorrection?: boolean | BiasCorrections;
+  biasCorrectionSamples?: FeedRecord[];
+  /** Final range per quantized tensor (a recipe's): replaces calibration and every range adjustment. */
+  fixedRanges?: Record<string, TensorRange>;
   /** Concat nodes (names, or true for all) whose inputs and output share one scale so that the runtime copies bytes. */
   sharedScaleConcats?: boolean | string[];
   /** Session settings for the calibration runs. */
@@ -72,6 +85,8 @@ export interface StaticDetails {
   ops: string[];
   /** Activation tensors with a Q→DQ pair. */
   qdqPairs: number;
+  /** Conv name → per-channel bias shift applied (bias correction), when any. */
+  biasCorrections?: BiasCorrections;
   biases: number;
   /** Nodes that had a rule but stay float, and why (head, stem, exclusions, unsupported). */
   floatNodes: FloatNode[];
@@ -156,7 +171,9 @@ function prepareForQdq(model: LoadedModel): { model: LoadedModel; notes: string[
 /** The plan's tensors that need measuring: the rest follow from their input's range (or are measured already). */
 function tensorsToMeasure(model: LoadedModel, plan: QuantPlan): string[] {
   const derived = derivableTensors(model.graph, plan.calibrated);
-  return plan.calibrated.filter((t) => !derived.has(t));
+  // One step only: a tensor derived from another derived one is measured too, so that any narrower plan (a search
+  // candidate with that middle node float) finds statistics for it or for a measured source.
+  return plan.calibrated.filter((t) => !derived.has(t) || derived.has(derived.get(t)!.input));
 }
 
 /**
@@ -191,7 +208,7 @@ export async function quantizeStatic(input: LoadedModel, options: StaticQuantize
   const settings = resolveOptions(options);
   const progress = options.progress ?? silentProgress;
   assertNotQuantized(input, 'static INT8');
-  if (!options.calibrationData && !options.calibration) {
+  if (!options.calibrationData && !options.calibration && !options.fixedRanges) {
     throw new EdgeoptError('static quantization needs calibration data (an image folder or sample tensors)');
   }
   const nodesBefore = input.graph.node.length;
@@ -199,8 +216,105 @@ export async function quantizeStatic(input: LoadedModel, options: StaticQuantize
   const model = prepared.model === input ? structuredClone(input) : prepared.model;
   const notes = [...prepared.notes];
   const plan = planStaticQuantization(model, settings);
-  const data = options.calibrationData ??
-    (await calibrateStatic(input, options.calibration!, { session: options.calibrationSession, progress, plan: settings }));
+  let data: CalibrationData | undefined;
+  let ranges: Map<string, TensorRange>;
+  let narrowed = 0;
+  if (options.fixedRanges) {
+    // A recipe's final ranges: every quantized tensor's range as it was chosen, no calibration needed.
+    ranges = new Map(Object.entries(options.fixedRanges).map(([t, r]) => [t, { min: r.min, max: r.max }]));
+  } else {
+    data = options.calibrationData ??
+      (await calibrateStatic(input, options.calibration!, { session: options.calibrationSession, progress, plan: settings }));
+    ({ ranges, narrowed } = activationRanges(model, plan, data, settings, options));
+  }
+  progress.step(`inserting QDQ for ${plan.nodes.length} nodes (${settings.method}, ${settings.activationType} activations)`);
+  let corrections = typeof options.biasCorrection === 'object' ? options.biasCorrection : undefined;
+  let correctionSamples = 0;
+  if (options.biasCorrection === true) {
+    const samples = options.biasCorrectionSamples ??
+      (options.calibration ? await takeFeedRecords(model, options.calibration, DEFAULT_BIAS_CORRECTION_IMAGES) : undefined);
+    if (!samples) throw new EdgeoptError('bias correction needs calibration images or sample feeds (biasCorrectionSamples)');
+    const initializers = new Map(model.graph.initializer.map((t) => [t.name ?? '', t]));
+    const targets = plan.nodes
+      .filter((n) => n.opType === 'Conv' && n.input[2] && initializers.has(n.input[1] ?? ''))
+      .map((n) => ({
+        conv: n.name ?? '',
+        input: n.input[0]!,
+        weight: initializers.get(n.input[1]!)!,
+        range: ranges.get(plan.aliases.get(n.input[0]!) ?? n.input[0]!)!,
+        perChannel: settings.perChannel,
+      }))
+      .filter((t) => t.range !== undefined);
+    progress.step(`bias correction: ${targets.length} convs, input means on ${samples.length} calibration samples`);
+    corrections = await measureBiasCorrections(model, targets, samples, options.calibrationSession);
+    correctionSamples = samples.length;
+  }
+  const qdq = insertQdq(model.graph, plan, ranges, { activationType: settings.activationType, perChannel: settings.perChannel, biasShifts: corrections });
+  if (corrections && Object.keys(corrections).length > 0) {
+    const shifts = Object.values(corrections).flat();
+    notes.push(`bias correction on ${Object.keys(corrections).length} convs (mean |shift| ${(shifts.reduce((a, v) => a + Math.abs(v), 0) / shifts.length).toExponential(2)}${correctionSamples ? `, measured on ${correctionSamples} calibration samples` : ', from the given shifts'})`);
+  }
+  if (narrowed > 0) notes.push(`${narrowed} SiLU input range(s) narrowed to what the activation's quantized output resolves`);
+  if (plan.head === undefined && settings.head) notes.push('no detection head found in the graph structure: nothing excluded as head');
+  if (plan.unmatchedExcludes.length > 0) notes.push(`exclude entries matching no node: ${plan.unmatchedExcludes.join(', ')}`);
+  notes.push(...(data?.notes ?? []));
+  const quantized: Record<string, number> = {};
+  for (const node of plan.nodes) quantized[node.opType ?? ''] = (quantized[node.opType ?? ''] ?? 0) + 1;
+  const report: StaticQuantizeReport = {
+    schemaVersion: 1,
+    mode: 'static',
+    weightType: 'int8',
+    perChannel: settings.perChannel,
+    symmetricWeights: true,
+    quantized,
+    quantizedNodes: plan.nodes.length,
+    skipped: plan.float,
+    unmatchedExcludes: plan.unmatchedExcludes,
+    inserted: insertedOps(input.graph.node, model.graph.node),
+    weights: { ...qdq.weights, gridSnapped: 0 },
+    nodesBefore,
+    nodesAfter: model.graph.node.length,
+    notes,
+    static: {
+      calibration: {
+        method: settings.method,
+        percentile: settings.method === 'percentile' ? settings.percentile : undefined,
+        samples: data?.samples ?? 0,
+        seconds: data?.seconds ?? 0,
+        source: data?.source ?? 'fixed ranges (a recipe): no calibration run',
+        ...(data?.dataQuality ? { dataQuality: data.dataQuality } : {}),
+      },
+      activationType: settings.activationType,
+      ops: Object.keys(quantized),
+      qdqPairs: qdq.activationPairs,
+      ...(corrections ? { biasCorrections: corrections } : {}),
+      biases: qdq.biases,
+      floatNodes: plan.float,
+      head: {
+        detected: plan.head !== undefined,
+        exclusion: settings.head,
+        decode: plan.head?.decode ?? [],
+        finalConvs: plan.head?.finalConvs ?? [],
+      },
+      activations: Object.fromEntries(
+        [...qdq.activations].map(([t, p]) => [t, { min: p.range.min, max: p.range.max, scale: p.scale, zeroPoint: p.zeroPoint }]),
+      ),
+    },
+  };
+  return { model, report };
+}
+
+/**
+ * Every quantized tensor's range: its calibration method (or its own override), shared-scale groups widened to their
+ * union, SiLU inputs narrowed, and ranges that follow from another tensor's (Sigmoid, data movement) derived last.
+ */
+function activationRanges(
+  model: LoadedModel,
+  plan: QuantPlan,
+  data: CalibrationData,
+  settings: ResolvedOptions,
+  options: StaticQuantizeOptions,
+): { ranges: Map<string, TensorRange>; narrowed: number } {
   // Outputs of increasing ops (Sigmoid, Relu) take their range from their input's when that has statistics.
   const derived = derivableTensors(model.graph, plan.calibrated, (t) => data.stats.has(t));
   const missing = plan.calibrated.filter((t) => !data.stats.has(t) && !derived.has(t));
@@ -236,55 +350,7 @@ export async function quantizeStatic(input: LoadedModel, options: StaticQuantize
   }
   // Derived after narrowing, so that a Sigmoid's output range follows its (narrowed) input's.
   for (const [t, d] of derived) ranges.set(t, derivedRange(ranges.get(d.input)!, d.f));
-  progress.step(`inserting QDQ for ${plan.nodes.length} nodes (${settings.method}, ${settings.activationType} activations)`);
-  const qdq = insertQdq(model.graph, plan, ranges, { activationType: settings.activationType, perChannel: settings.perChannel });
-  if (narrowed > 0) notes.push(`${narrowed} SiLU input range(s) narrowed to what the activation's quantized output resolves`);
-  if (plan.head === undefined && settings.head) notes.push('no detection head found in the graph structure: nothing excluded as head');
-  if (plan.unmatchedExcludes.length > 0) notes.push(`exclude entries matching no node: ${plan.unmatchedExcludes.join(', ')}`);
-  notes.push(...(data.notes ?? []));
-  const quantized: Record<string, number> = {};
-  for (const node of plan.nodes) quantized[node.opType ?? ''] = (quantized[node.opType ?? ''] ?? 0) + 1;
-  const report: StaticQuantizeReport = {
-    schemaVersion: 1,
-    mode: 'static',
-    weightType: 'int8',
-    perChannel: settings.perChannel,
-    symmetricWeights: true,
-    quantized,
-    quantizedNodes: plan.nodes.length,
-    skipped: plan.float,
-    unmatchedExcludes: plan.unmatchedExcludes,
-    inserted: insertedOps(input.graph.node, model.graph.node),
-    weights: { ...qdq.weights, gridSnapped: 0 },
-    nodesBefore,
-    nodesAfter: model.graph.node.length,
-    notes,
-    static: {
-      calibration: {
-        method: settings.method,
-        percentile: settings.method === 'percentile' ? settings.percentile : undefined,
-        samples: data.samples,
-        seconds: data.seconds,
-        source: data.source,
-        ...(data.dataQuality ? { dataQuality: data.dataQuality } : {}),
-      },
-      activationType: settings.activationType,
-      ops: Object.keys(quantized),
-      qdqPairs: qdq.activationPairs,
-      biases: qdq.biases,
-      floatNodes: plan.float,
-      head: {
-        detected: plan.head !== undefined,
-        exclusion: settings.head,
-        decode: plan.head?.decode ?? [],
-        finalConvs: plan.head?.finalConvs ?? [],
-      },
-      activations: Object.fromEntries(
-        [...qdq.activations].map(([t, p]) => [t, { min: p.range.min, max: p.range.max, scale: p.scale, zeroPoint: p.zeroPoint }]),
-      ),
-    },
-  };
-  return { model, report };
+  return { ranges, narrowed };
 }
 
 /** Op type → how many more nodes of it the quantized graph has (QuantizeLinear, DequantizeLinear). */

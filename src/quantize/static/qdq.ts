@@ -12,6 +12,8 @@ export interface QdqOptions {
   activationType: QuantType;
   /** One weight scale per output channel (axis 0) instead of one per tensor. */
   perChannel: boolean;
+  /** Conv name → per-channel shift subtracted from its float bias before quantizing it (bias correction). */
+  biasShifts?: Readonly<Record<string, readonly number[]>>;
 }
 
 export interface ActivationQParams extends QParams {
@@ -127,7 +129,7 @@ export function insertQdq(graph: GraphProto, plan: QuantPlan, ranges: ReadonlyMa
     const biasName = node.input[2];
     if (biasName) {
       const inputScale = qparamsOf(convInput.get(node)!).scale;
-      node.input[2] = quantizeBias(graph, index.initializers.get(biasName)!, inputScale, w.scales, name, added);
+      node.input[2] = quantizeBias(graph, index.initializers.get(biasName)!, inputScale, w.scales, name, added, options.biasShifts?.[node.name ?? '']);
       biases++;
     }
   }
@@ -175,8 +177,10 @@ function quantizeBias(
   weightScales: Float32Array,
   name: (base: string) => string,
   added: NodeProto[],
+  shift?: readonly number[],
 ): string {
-  const values = tensorToFloat32(bias);
+  const values = tensorToFloat32(bias).slice();
+  if (shift && shift.length === values.length) for (let c = 0; c < values.length; c++) values[c] = values[c]! - shift[c]!;
   const scales = new Float32Array(values.length);
   const data = new Int32Array(values.length);
   for (let c = 0; c < values.length; c++) {

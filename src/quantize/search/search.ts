@@ -1,0 +1,426 @@
+import type { LoadedModel } from '../../onnx/types.js';
+import { optimizeGraph } from '../../optimize/index.js';
+import { EdgeoptError } from '../../util/errors.js';
+import { silentProgress, type Progress } from '../../util/progress.js';
+import type { CalibrationData, CalibrationSource } from '../calibrate/index.js';
+import type { CalibrationMethod } from '../calibrate/methods.js';
+import type { QuantType } from '../math.js';
+import { applyRewrites, recipeFromResult, staticOptionsFor, type QuantizationRecipe, type RecipeChoice, type RecipeFloatNode } from '../recipe.js';
+import { calibrateStatic, quantizeStatic, type StaticQuantizeResult } from '../static/index.js';
+import { fastestConfiguration, fitLatencyModel, floatPenalty, predictLatency, type LatencyModel, type ProfiledKernel } from './latency-model.js';
+import { buildUnits, floatNodesOf, type UnitGraph } from './units.js';
+
+/**
+ * The latency- and accuracy-aware INT8 search (`quantize --mode auto`). Measurements of later stages (profiles,
+ * the isolated benchmark harness, fidelity and paired mAP) come in as callbacks, so this stage imports none of them.
+ *
+ * 1. exact rewrites; one calibration pass over every tensor any candidate could quantize;
+ * 2. latency model from profiles of probe models (float, all-int8, two mixed) → the configuration predicted fastest;
+ * 3. accuracy recovery on it, steered by fidelity on a fixed image subset disjoint from calibration: SiLU-aware
+ *    ranges, bias correction, then float fallback ranked by harm per millisecond, per-tensor calibration methods;
+ * 4. the best candidates verified end to end in the benchmark harness against FP32, then paired mAP;
+ * 5. the fastest verified candidate within the accuracy budget wins — or none does, and the search says why.
+ */
+export interface FidelityScore {
+  /** Higher is better: the steering figure (channel-normalised output SQNR in dB). */
+  score: number;
+  sqnrDb: number | null;
+  /** F1 of the candidate's detections against FP32's, when a decoder fits. */
+  detectionF1?: number;
+}
+
+export interface PairedAccuracy {
+  fp32Map: number;
+  map: number;
+  /** FP32 − candidate, mAP50-95 points (positive = worse). */
+  drop: number;
+  /** 95% bootstrap interval of the drop over images. */
+  ci: [number, number];
+  images: number;
+}
+
+export interface SearchMeasurements {
+  /** Kernel times of a model (controlled scenario, isolated process), a low quantile over runs. */
+  profile(model: LoadedModel, label: string): Promise<ProfiledKernel[]>;
+  /** Interleaved end-to-end latency: the FP32 original first, then the candidates; p50 ms at 1 thread (and practical). */
+  benchmark(candidates: Array<{ label: string; model: LoadedModel }>): Promise<{ fp32: LatencyFigures; candidates: LatencyFigures[] }>;
+  fidelity(model: LoadedModel): Promise<FidelityScore>;
+  accuracy?(model: LoadedModel): Promise<PairedAccuracy>;
+}
+
+export interface LatencyFigures {
+  p50Ms: number;
+  practicalP50Ms?: number;
+  practicalThreads?: number;
+}
+
+export interface SearchOptions {
+  /** The model's name for the recipe. */
+  name: string;
+  calibration: CalibrationSource;
+  measure: SearchMeasurements;
+  /** Largest acceptable mAP50-95 drop in points (paired, against FP32); default 0.3. */
+  maxDrop?: number;
+  /** Without an accuracy measurement: the lowest steering SQNR (dB) accepted (default 25). */
+  minSqnrDb?: number;
+  /** Time budget; the search stops starting new work past it and finishes with what it has. */
+  budgetMs?: number;
+  signal?: AbortSignal;
+  progress?: Progress;
+  /** Clock (injected so that a test can run the budget logic deterministically). */
+  now?: () => number;
+  /** Calibration statistics already collected on the rewritten graph (tests, repeated searches). */
+  calibrationData?: CalibrationData;
+}
+
+export interface TraceEntry {
+  step: number;
+  phase: 'probe' | 'latency' | 'recovery' | 'harm' | 'calibration' | 'candidate' | 'verify' | 'accuracy';
+  label: string;
+  floatUnits?: number;
+  predictedMs?: number;
+  measuredMs?: number;
+  fidelity?: FidelityScore;
+  accuracy?: PairedAccuracy;
+  note?: string;
+}
+
+export interface SearchResult {
+  /** 'found': an INT8 model faster than FP32 within the accuracy budget; 'none': no such configuration here. */
+  verdict: 'found' | 'none';
+  /** One sentence: why this result (or why none), from the measurements. */
+  reason: string;
+  model?: LoadedModel;
+  recipe?: QuantizationRecipe;
+  report?: StaticQuantizeResult['report'];
+  fp32: LatencyFigures;
+  chosen?: { label: string; latency: LatencyFigures; predictedMs: number; fidelity?: FidelityScore; accuracy?: PairedAccuracy; speedup: number };
+  trace: TraceEntry[];
+  latencyModel: Pick<LatencyModel, 'fit' | 'perElement' | 'fixedMs'> & { units: number };
+  /** True when Ctrl-C or the budget cut the search short (the best configuration so far is returned). */
+  interrupted: boolean;
+  seconds: number;
+}
+
+interface Candidate {
+  label: string;
+  choice: RecipeChoice;
+  int8: Set<number>;
+  rewritten: LoadedModel;
+  result?: StaticQuantizeResult;
+  predictedMs: number;
+  fidelity?: FidelityScore;
+  latency?: LatencyFigures;
+  accuracy?: PairedAccuracy;
+}
+
+const DEFAULT_METHOD: CalibrationMethod = 'percentile';
+const DEFAULT_PERCENTILE = 99.999;
+/** Alternatives tried per tensor for the most harmful units' outputs. */
+const TENSOR_METHODS: Array<{ method: CalibrationMethod; percentile?: number }> = [
+  { method: 'percentile', percentile: 99.99 },
+  { method: 'mse' },
+  { method: 'minmax' },
+];
+
+class Budget {
+  constructor(private readonly start: number, private readonly budgetMs: number, private readonly now: () => number, private readonly signal?: AbortSignal) {}
+  get aborted(): boolean {
+    return this.signal?.aborted === true;
+  }
+  /** True when there is time left for a step expected to take `ms`. */
+  allows(ms = 0): boolean {
+    return !this.aborted && this.now() - this.start + ms <= this.budgetMs;
+  }
+  elapsed(): number {
+    return this.now() - this.start;
+  }
+}
+
+export async function searchQuantization(model: LoadedModel, options: SearchOptions): Promise<SearchResult> {
+  const now = options.now ?? (() => performance.now());
+  const progress = options.progress ?? silentProgress;
+  const maxDrop = options.maxDrop ?? 0.3;
+  if (!(maxDrop >= 0)) throw new EdgeoptError(`max drop must be a number of mAP points >= 0, got ${String(options.maxDrop)}`);
+  const budgetMs = options.budgetMs ?? 10 * 60_000;
+  if (!(budgetMs > 0)) throw new EdgeoptError(`search budget must be a positive time, got ${String(options.budgetMs)} ms`);
+  // Exploration gets 60% of the budget: verifying candidates in the harness and measuring their mAP need the rest.
+  const budget = new Budget(now(), budgetMs * 0.6, now, options.signal);
+  const total = new Budget(now(), budgetMs, now, options.signal);
+  const trace: TraceEntry[] = [];
+  const log = (entry: Omit<TraceEntry, 'step'>) => {
+    trace.push({ step: trace.length + 1, ...entry });
+    const parts = [
+      entry.predictedMs !== undefined ? `predicted ${entry.predictedMs.toFixed(1)} ms` : '',
+      entry.measuredMs !== undefined ? `measured ${entry.measuredMs.toFixed(1)} ms` : '',
+      entry.fidelity ? `SQNR ${entry.fidelity.score.toFixed(1)} dB${entry.fidelity.detectionF1 !== undefined ? `, det F1 ${entry.fidelity.detectionF1.toFixed(3)}` : ''}` : '',
+      entry.accuracy ? `mAP drop ${entry.accuracy.drop.toFixed(2)} [${entry.accuracy.ci[0].toFixed(2)}, ${entry.accuracy.ci[1].toFixed(2)}]` : '',
+      entry.note ?? '',
+    ].filter(Boolean);
+    progress.step(`  [${entry.phase}] ${entry.label}${parts.length ? `: ${parts.join(', ')}` : ''}`);
+  };
+
+  // 1. Exact rewrites that apply by default, then one calibration pass for every candidate.
+  const optimized = optimizeGraph(model);
+  const rewrites = optimized.report.applied.filter((a) => a.matches > 0).map((a) => a.rewrite);
+  const base = optimized.model;
+  const units = buildUnits(base);
+  if (units.units.length === 0) throw new EdgeoptError('nothing to quantize: the model has no node a static INT8 rule applies to');
+  progress.step(`search: ${units.units.length} decision units${rewrites.length ? `, rewrites ${rewrites.join(', ')}` : ''}`);
+  const calibrationData = options.calibrationData ?? (await calibrateStatic(base, options.calibration, { progress }));
+
+  const allInt8 = new Set(units.units.map((u) => u.id));
+  const choiceFor = (int8: ReadonlySet<number>, extra: Partial<RecipeChoice> = {}, reasons?: Map<number, string>): RecipeChoice => ({
+    rewrites,
+    activationType: 'uint8',
+    perChannel: true,
+    method: DEFAULT_METHOD,
+    percentile: DEFAULT_PERCENTILE,
+    overrides: {},
+    siluAwareRanges: true,
+    // Shared-scale Concats are part of every candidate: on onnxruntime they only ever turn table lookups into copies.
+    sharedScaleConcats: true,
+    biasCorrection: false,
+    ...extra,
+    float: floatList(units, int8, reasons),
+  });
+  const build = async (c: Candidate): Promise<StaticQuantizeResult> => {
+    c.result ??= await quantizeStatic(c.rewritten, {
+      ...staticOptionsFor(c.choice),
+      calibrationData,
+      calibration: options.calibration,
+    });
+    return c.result;
+  };
+
+  // 2. Probes → latency model. Shared-scale Concats are part of every int8 probe: they only ever save copies.
+  const probe = async (label: string, int8: Set<number>, activationType: QuantType = 'uint8') => {
+    const c: Candidate = { label, choice: choiceFor(int8, { activationType, siluAwareRanges: false }), int8, rewritten: base, predictedMs: 0 };
+    const kernels = await options.measure.profile((await build(c)).model, label);
+    return { label, int8: [...int8], kernels };
+  };
+  progress.step('search: profiling probe models (float, all-int8, mixed)');
+  const floatProbe = { label: 'probe: float', int8: [] as number[], kernels: await options.measure.profile(base, 'probe: float') };
+  const int8Probe = await probe('probe: all int8', allInt8);
+  const even = new Set(units.units.filter((u) => u.id % 2 === 0).map((u) => u.id));
+  const odd = new Set(units.units.filter((u) => u.id % 2 === 1).map((u) => u.id));
+  const mixed = [await probe('probe: even units int8', even), await probe('probe: odd units int8', odd)];
+  const latency = fitLatencyModel(base.graph, units, { float: floatProbe, int8: int8Probe, mixed });
+  for (const f of latency.fit) log({ phase: 'probe', label: f.label, predictedMs: f.predictedMs, note: `profiled ${f.profiledMs.toFixed(1)} ms` });
+  // The activation type: the device decides (on x86 onnxruntime's fast path is uint8; int8 activations ran 3x slower here).
+  let activationType: QuantType = 'uint8';
+  if (budget.allows(30_000)) {
+    const s8 = await probe('probe: all int8, int8 activations', allInt8, 'int8');
+    const sum = (k: ProfiledKernel[]) => k.reduce((a, x) => a + x.ms, 0);
+    const u8Ms = sum(int8Probe.kernels);
+    const s8Ms = sum(s8.kernels);
+    if (s8Ms < u8Ms * 0.97) activationType = 'int8';
+    log({ phase: 'probe', label: 'activation type', note: `uint8 ${u8Ms.toFixed(1)} ms vs int8 ${s8Ms.toFixed(1)} ms profiled: ${activationType}` });
+  }
+
+  const fast = fastestConfiguration(latency, units);
+  const slowInInt8 = new Map<number, string>();
+  for (const u of units.units) if (!fast.has(u.id)) slowInInt8.set(u.id, `faster in float here (int8 ${latency.int8Cost[u.id]!.toFixed(2)} ms vs float ${latency.floatCost[u.id]!.toFixed(2)} ms, boundaries included)`);
+  const predicted = (int8: ReadonlySet<number>) => predictLatency(latency, units, int8);
+  const fp32Predicted = predicted(new Set());
+  log({ phase: 'latency', label: 'fastest predicted configuration', floatUnits: units.units.length - fast.size, predictedMs: predicted(fast), note: `float model ${fp32Predicted.toFixed(1)} ms predicted` });
+
+  const candidate = (label: string, int8: Set<number>, extra: Partial<RecipeChoice>, reasons: Map<number, string>): Candidate => ({
+    label,
+    int8,
+    choice: choiceFor(int8, { activationType, ...extra }, reasons),
+    rewritten: base,
+    predictedMs: predicted(int8),
+  });
+  const evaluate = async (c: Candidate, phase: TraceEntry['phase']): Promise<number> => {
+    c.fidelity ??= await options.measure.fidelity((await build(c)).model);
+    log({ phase, label: c.label, floatUnits: units.units.length - c.int8.size, predictedMs: c.predictedMs, fidelity: c.fidelity });
+    return c.fidelity.score;
+  };
+
+  let best: Candidate = candidate('fastest', fast, { siluAwareRanges: true }, slowInInt8);
+  const fallback = { candidates: [] as Candidate[] };
+  if (fast.size === 0) {
+    return finish({ verdict: 'none', reason: noGainReason(latency, units) }, [], undefined);
+  }
+
+  // 3a. Recovery that costs no speed: SiLU-aware ranges, bias correction.
+  if (budget.allows()) {
+    const plain = candidate('fastest, plain ranges', fast, { siluAwareRanges: false }, slowInInt8);
+    const corrected = candidate('fastest + bias correction', fast, { siluAwareRanges: true, biasCorrection: true }, slowInInt8);
+    const scores = [await evaluate(best, 'recovery')];
+    for (const c of [plain, corrected]) if (budget.allows()) scores.push(await evaluate(c, 'recovery'));
+    const all = [best, plain, corrected].slice(0, scores.length);
+    best = all[scores.indexOf(Math.max(...scores))]!;
+    if (best.choice.biasCorrection === true && best.result?.report.static.biasCorrections) {
+      best.choice = { ...best.choice, biasCorrection: best.result.report.static.biasCorrections };
+    }
+  }
+
+  // 3b. Harm per millisecond: how much fidelity each int8 unit costs, against what keeping it int8 saves.
+  const harm = new Map<number, number>();
+  const baseScore = best.fidelity?.score;
+  if (baseScore !== undefined) {
+    const chunks = chunk([...best.int8].sort((a, b) => a - b), Math.max(1, Math.ceil(best.int8.size / 12)));
+    const chunkHarm: Array<{ units: number[]; gain: number }> = [];
+    for (const members of chunks) {
+      if (!budget.allows(10_000)) break;
+      const int8 = new Set([...best.int8].filter((u) => !members.includes(u)));
+      const c = { ...candidate(`units ${members[0]}–${members[members.length - 1]} float`, int8, bestExtra(best), slowInInt8), result: undefined, fidelity: undefined };
+      const score = await evaluate(c, 'harm');
+      chunkHarm.push({ units: members, gain: score - baseScore });
+    }
+    chunkHarm.sort((a, b) => b.gain - a.gain);
+    for (const group of chunkHarm.slice(0, 2).filter((g) => g.gain > 0.05)) {
+      for (const u of group.units) {
+        if (!budget.allows(10_000)) break;
+        const int8 = new Set([...best.int8].filter((x) => x !== u));
+        const c = candidate(`unit ${units.units[u]!.nodes[0]} float`, int8, bestExtra(best), slowInInt8);
+        harm.set(u, (await evaluate(c, 'harm')) - baseScore);
+      }
+    }
+  }
+
+  // 3c. Per-tensor calibration for the outputs of the most harmful units.
+  const harmful = [...harm].filter(([, g]) => g > 0).sort((a, b) => b[1] - a[1]).map(([u]) => u);
+  if (best.fidelity) {
+    for (const u of harmful.slice(0, 4)) {
+      for (const tensor of units.units[u]!.outputs.slice(-1)) {
+        for (const alt of TENSOR_METHODS) {
+          if (!budget.allows(10_000)) break;
+          const overrides = { ...best.choice.overrides, [tensor]: alt };
+          const c = candidate(`${tensor}: ${alt.method}${alt.percentile ? ` ${alt.percentile}` : ''}`, best.int8, { ...bestExtra(best), overrides }, slowInInt8);
+          if ((await evaluate(c, 'calibration')) > best.fidelity!.score + 0.05) {
+            best = c;
+          }
+        }
+      }
+    }
+  }
+
+  // 3d. The ladder of candidates: the best so far, then harmful units back to float, most harm per ms first.
+  const reasons = new Map(slowInInt8);
+  const ranked = harmful
+    .map((u) => ({ u, perMs: harm.get(u)! / Math.max(0.02, floatPenalty(latency, units, best.int8, u)) }))
+    .sort((a, b) => b.perMs - a.perMs);
+  fallback.candidates.push(best);
+  let int8 = new Set(best.int8);
+  for (const [k, { u, perMs }] of ranked.slice(0, 3).entries()) {
+    int8 = new Set([...int8].filter((x) => x !== u));
+    reasons.set(u, `accuracy: +${harm.get(u)!.toFixed(2)} dB fidelity in float (${perMs.toFixed(1)} dB per ms)`);
+    fallback.candidates.push(candidate(`fallback ${k + 1}: ${units.units[u]!.nodes[0]} float`, int8, bestExtra(best), new Map(reasons)));
+  }
+  // Every verified candidate has its fidelity (without eval data it is what accepts or rejects it).
+  for (const c of fallback.candidates) if (!c.fidelity && !options.signal?.aborted) await evaluate(c, 'candidate');
+
+  // 4. Verify end to end in the harness (isolated processes, interleaved with FP32), then accuracy.
+  const verified = fallback.candidates;
+  for (const c of verified) await build(c);
+  const bench = await options.measure.benchmark(verified.map((c) => ({ label: c.label, model: c.result!.model })));
+  verified.forEach((c, i) => {
+    c.latency = bench.candidates[i];
+    log({ phase: 'verify', label: c.label, predictedMs: c.predictedMs, measuredMs: c.latency?.p50Ms, note: c.latency ? `${(bench.fp32.p50Ms / c.latency.p50Ms).toFixed(2)}x FP32 (${bench.fp32.p50Ms.toFixed(1)} ms)` : undefined });
+  });
+  const faster = verified.filter((c) => c.latency && c.latency.p50Ms < bench.fp32.p50Ms).sort((a, b) => a.latency!.p50Ms - b.latency!.p50Ms);
+  if (faster.length === 0) {
+    return finish({ verdict: 'none', reason: `no INT8 configuration measured faster than FP32 (${bench.fp32.p50Ms.toFixed(1)} ms at 1 thread; best ${Math.min(...verified.map((c) => c.latency?.p50Ms ?? Infinity)).toFixed(1)} ms): ${noGainReason(latency, units)}` }, verified, bench.fp32);
+  }
+  let chosen: Candidate | undefined;
+  for (const c of faster) {
+    if (options.measure.accuracy) {
+      if (!total.allows() && chosen) break;
+      c.accuracy = await options.measure.accuracy(c.result!.model);
+      log({ phase: 'accuracy', label: c.label, measuredMs: c.latency!.p50Ms, accuracy: c.accuracy });
+      if (c.accuracy.drop <= maxDrop) {
+        chosen = c;
+        break;
+      }
+    } else {
+      if ((c.fidelity?.score ?? -Infinity) >= (options.minSqnrDb ?? 25)) {
+        chosen = c;
+        break;
+      }
+    }
+  }
+  if (!chosen) {
+    const measured = faster.filter((c) => c.accuracy).map((c) => `${c.label} ${c.accuracy!.drop.toFixed(2)}`);
+    const limit = options.measure.accuracy ? `${maxDrop} mAP points` : `output SQNR ${options.minSqnrDb ?? 25} dB against FP32, no eval data given`;
+    return finish({ verdict: 'none', reason: `every INT8 configuration faster than FP32 lost more accuracy than allowed (${limit}${measured.length ? `; measured drops: ${measured.join(', ')}` : ''})` }, verified, bench.fp32);
+  }
+  return finish({ verdict: 'found', reason: `${chosen.label}: ${(bench.fp32.p50Ms / chosen.latency!.p50Ms).toFixed(2)}x faster than FP32 at 1 thread${chosen.accuracy ? `, mAP50-95 drop ${chosen.accuracy.drop.toFixed(2)}` : ''}` }, verified, bench.fp32, chosen);
+
+  function finish(verdict: { verdict: 'found' | 'none'; reason: string }, candidates: Candidate[], fp32?: LatencyFigures, winner?: Candidate): SearchResult {
+    void candidates;
+    const recipe = winner ? recipeFromResult(options.name, winner.choice, winner.result!, model.graph.node.length) : undefined;
+    if (recipe && winner) {
+      recipe.measured = {
+        latencyMs: winner.latency?.p50Ms,
+        practicalMs: winner.latency?.practicalP50Ms,
+        fp32Ms: fp32?.p50Ms,
+        predictedMs: winner.predictedMs,
+        fidelity: winner.fidelity,
+        accuracy: winner.accuracy,
+      };
+    }
+    return {
+      ...verdict,
+      model: winner?.result?.model,
+      recipe,
+      report: winner?.result?.report,
+      fp32: fp32 ?? { p50Ms: Number.NaN },
+      chosen: winner
+        ? { label: winner.label, latency: winner.latency!, predictedMs: winner.predictedMs, fidelity: winner.fidelity, accuracy: winner.accuracy, speedup: fp32 ? fp32.p50Ms / winner.latency!.p50Ms : Number.NaN }
+        : undefined,
+      trace,
+      latencyModel: { fit: latency.fit, perElement: latency.perElement, fixedMs: latency.fixedMs, units: units.units.length },
+      interrupted: budget.aborted || !budget.allows(),
+      seconds: total.elapsed() / 1000,
+    };
+  }
+}
+
+function bestExtra(c: Candidate): Partial<RecipeChoice> {
+  const { float: _float, ...rest } = c.choice;
+  void _float;
+  return rest;
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function floatList(units: UnitGraph, int8: ReadonlySet<number>, reasons?: Map<number, string>): RecipeFloatNode[] {
+  const list: RecipeFloatNode[] = units.fixedFloat.map((f) => ({ node: f.node, reason: f.reason }));
+  const floatNodes = new Set(floatNodesOf(units, int8));
+  for (const u of units.units) {
+    if (int8.has(u.id)) continue;
+    for (const node of u.nodes) if (floatNodes.has(node)) list.push({ node, reason: reasons?.get(u.id) ?? 'float' });
+  }
+  return list;
+}
+
+/** Why int8 does not pay on this device, in the profile's terms: the units where int8 is slower, summed. */
+function noGainReason(latency: LatencyModel, units: UnitGraph): string {
+  let slower = 0;
+  let floatMs = 0;
+  let int8Ms = 0;
+  const ops = new Map<string, { int8: number; float: number }>();
+  for (const u of units.units) {
+    const f = latency.floatCost[u.id]!;
+    const q = latency.int8Cost[u.id]!;
+    floatMs += f;
+    int8Ms += q;
+    if (q > f) slower++;
+    const o = ops.get(u.opType) ?? { int8: 0, float: 0 };
+    o.int8 += q;
+    o.float += f;
+    ops.set(u.opType, o);
+  }
+  const worst = [...ops].sort((a, b) => b[1].int8 - b[1].float - (a[1].int8 - a[1].float))[0];
+  const boundary = latency.perElement.toInt8 + latency.perElement.toFloat;
+  return `the profile shows ${slower} of ${units.units.length} units slower in int8 (all units: ${int8Ms.toFixed(1)} ms int8 vs ${floatMs.toFixed(1)} ms float)` +
+    (worst ? `, worst ${worst[0]} (${worst[1].int8.toFixed(1)} ms int8 vs ${worst[1].float.toFixed(1)} ms float)` : '') +
+    `, and each float/int8 boundary costs ${(boundary * 1e6).toFixed(2)} ms per million elements`;
+}
