@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { benchmarkModels } from '../bench/benchmark.js';
 import { profileModel } from '../diagnose/profile.js';
 import { evaluateModel } from '../eval/evaluate.js';
@@ -102,7 +102,7 @@ export async function autoQuantizeFile(inPath: string, outPath: string, options:
     };
 
     const result = await searchQuantization(model, {
-      name: inPath,
+      name: basename(inPath),
       calibration,
       maxDrop: options.maxDrop,
       budgetMs: options.budgetMs,
