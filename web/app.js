@@ -152,6 +152,12 @@ function showDetections(detections, classNames) {
   );
 }
 
+function showNote(text) {
+  const li = document.createElement('li');
+  li.textContent = text;
+  $('detections').replaceChildren(li);
+}
+
 async function processFrame(source) {
   const [width, height] = sourceSize(source);
   const el = source.element;
@@ -172,14 +178,16 @@ async function detectAndDraw(live, frame, width, height) {
   const { ms, output, dims } = await live.run({ data: input.data, dims: input.dims });
   const classNames = model.classNames;
   const numClasses = classNames.length > 0 ? classNames.length : undefined;
-  const detections = toFrameDetections(decodeDetections(output, dims, { ...DISPLAY_THRESHOLDS, numClasses }), input.geometry, width, height);
+  // A model the page cannot decode is still run and timed, but no box it cannot read is drawn.
+  const detections = model.detectionsNote ? [] : toFrameDetections(decodeDetections(output, dims, { ...DISPLAY_THRESHOLDS, numClasses }), input.geometry, width, height);
   drawFrame($('view'), frame, width, height, detections, classNames);
   state.frames += 1;
   state.sourceFrames += 1;
   state.lastFrame = { width, height, variant: model.name, backend: live.backend, threads: live.info.threads };
   state.lastDetections = detections.map((d) => ({ ...d, className: className(classNames, d.classId) }));
   updateLiveStats(ms, performance.now());
-  showDetections(detections, classNames);
+  if (model.detectionsNote) showNote(`detections not drawn: ${model.detectionsNote}`);
+  else showDetections(detections, classNames);
   return true;
 }
 

@@ -18,6 +18,11 @@ export interface DemoModelInfo {
   outputShape: Array<number | null>;
   /** Class names by class id, from the model's `names` metadata (empty when it has none). */
   classNames: string[];
+  /**
+   * Why the page does not draw this model's detections (it feeds YOLO letterbox input and reads YOLOv5/Ultralytics
+   * outputs only): the model is still run and benchmarked, but no box the page cannot decode is drawn.
+   */
+  detectionsNote?: string;
 }
 
 /** GET /api/results: the devices that reported so far and the variants served. */

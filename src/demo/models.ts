@@ -1,4 +1,8 @@
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { contractSummary } from '../eval/contract/format.js';
+import { resolveContract } from '../eval/contract/resolve.js';
+import { modelSignature } from '../eval/contract/signature.js';
+import type { ResolvedContract } from '../eval/contract/types.js';
 import { parseNamesMetadata } from '../eval/names.js';
 import { getMetadata } from '../onnx/builder.js';
 import { loadModel } from '../onnx/model-io.js';
@@ -48,8 +52,25 @@ export async function describeDemoModel(source: DemoModelSource, index: number):
     outputName: output.name ?? '',
     outputShape: dims(output),
     classNames: parseNamesMetadata(getMetadata(model)['names']) ?? [],
+    ...withNote(pageDrawProblem(resolveContract(modelSignature(model)), graph.output.length)),
   };
 }
+
+/** The decoders the page's own decode reads (eval/decode.ts). */
+const PAGE_DECODERS = ['yolov5', 'ultralytics'];
+
+/** Why the page cannot draw a model's detections (wrong boxes are worse than none), or undefined when it can. */
+export function pageDrawProblem(resolved: ResolvedContract, outputs: number): string | undefined {
+  const { input, decoder, aux } = resolved.contract;
+  if (!decoder) return `no decoder: ${resolved.decoderProblem}`;
+  if (!PAGE_DECODERS.includes(decoder.name) || outputs !== 1) return `the page draws YOLOv5/Ultralytics outputs only, and this model's contract says ${decoder.name} (edgeopt detect draws it)`;
+  if (aux.length > 0) return `the page feeds the image input only, and this model also takes ${aux.map((a) => a.name).join(', ')} (edgeopt detect feeds it)`;
+  const yolo = input.resize === 'letterbox' && input.pad === 114 && input.color === 'rgb' && Math.abs(input.scale - 1 / 255) < 1e-9 && input.mean.every((v) => v === 0) && input.std.every((v) => v === 1) && input.layout === 'nchw';
+  if (!yolo) return `the page feeds YOLO letterbox RGB 0–1 input, and this model's contract says ${contractSummary(resolved)} (edgeopt detect feeds it so)`;
+  return undefined;
+}
+
+const withNote = (note: string | undefined) => (note ? { detectionsNote: note } : {});
 
 export function publicModelInfo(model: DemoModel): DemoModelInfo {
   const { path: _path, ...info } = model;
