@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { isEdgeoptError } from '../util/errors.js';
+import { warnInProcessFallbacks } from './warnings.js';
 
 /**
  * Wraps a command's action so that expected failures become one line on stderr and a non-zero exit
@@ -7,11 +8,14 @@ import { isEdgeoptError } from '../util/errors.js';
  */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<void | number> | void | number) {
   return async (...args: A): Promise<void> => {
+    const stopWarning = warnInProcessFallbacks();
     try {
       const code = await fn(...args);
       if (typeof code === 'number' && code !== 0) process.exitCode = code;
     } catch (err) {
       reportFailure(err);
+    } finally {
+      stopWarning();
     }
   };
 }

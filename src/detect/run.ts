@@ -8,6 +8,7 @@ import { DISPLAY_THRESHOLDS, type DecodeOptions } from '../eval/decode.js';
 import type { ContractFlags } from '../eval/contract/types.js';
 import { contractSummary } from '../eval/contract/format.js';
 import { openDetector } from '../eval/detector.js';
+import type { SessionConfig } from '../runtime/runtime.js';
 import { IMAGE_EXTENSIONS } from '../image/preprocess.js';
 import { EdgeoptError, describeError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -25,6 +26,8 @@ export interface DetectOptions {
   imgsz?: number;
   maxFrames?: number;
   ffmpegPath?: string;
+  /** How the runtime opens the model (providers tried in order, explicit fallback). */
+  session?: SessionConfig;
   /** Called after each file, success or failure (for progress lines). */
   onFile?: (event: { file: string; image?: ImageResult; video?: VideoResult; error?: string }) => void;
   onFrame?: (file: string, done: number, total: number | undefined) => void;
@@ -76,7 +79,7 @@ async function inputFiles(input: string, outDir: string): Promise<{ files: strin
 
 export async function runDetect(modelPath: string, input: string, options: DetectOptions): Promise<DetectReport> {
   const { files, root } = await inputFiles(input, options.outDir);
-  const detector = await openDetector(modelPath, { contract: options.contract, names: options.names, imgsz: options.imgsz });
+  const detector = await openDetector(modelPath, { contract: options.contract, names: options.names, imgsz: options.imgsz, session: options.session });
   const decode: DecodeOptions = {
     confThreshold: options.conf ?? DETECT_CONF,
     iouThreshold: options.iou ?? DETECT_IOU,

@@ -17,6 +17,7 @@ import {
   type TensorValues,
 } from './runtime.js';
 import type { OrtSessionOptions } from './session-options.js';
+import { announceProviderFallback } from './fallback.js';
 
 /** The parts of an onnxruntime Tensor edgeopt reads. */
 export interface OrtTensorLike {
@@ -184,5 +185,12 @@ export async function openOrtSession(model: string | Uint8Array, config: Session
     return session;
   });
   const recorded = JSON.parse(JSON.stringify(options)) as Record<string, unknown>;
+  announceProviderFallback({ label: basenameOf(label), provider, failedProviders });
   return new OrtSession(how.api, opened, how.runtimeName, label, provider, failedProviders, recorded, createMs);
 }
+
+/** The file name of a path or URL (no node:path: this module also runs in the browser). */
+function basenameOf(label: string): string {
+  return label.split(/[\\/]/).pop() || label;
+}
+

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseProviders } from '../../src/runtime/providers.js';
 import { asset, hasAssets } from '../helpers/assets.js';
@@ -24,4 +27,21 @@ describe('execution providers', () => {
     expect(only.status).toBe(1);
     expect(JSON.parse(only.stdout).runs[0].error).toMatch(/could not load .*cuda/);
   });
+
+  it.skipIf(!hasAssets)('warns about a fallback in every command that opens a session in process (detect, eval), once, in the same words', async () => {
+    const model = asset('models', 'yolov5nu_fp32.onnx');
+    const out = mkdtempSync(join(tmpdir(), 'edgeopt-fallback-'));
+    try {
+      const detect = await runCli(['detect', model, asset('images', 'bus.jpg'), '-o', out, '--providers', 'cuda,cpu', '--json']);
+      expect(detect.status).toBe(0);
+      const warnings = detect.stderr.split('\n').filter((l) => l.includes('warning'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^edgeopt: warning: yolov5nu_fp32\.onnx: provider cuda unavailable \(.+\); ran on cpu$/);
+      const evaluated = await runCli(['eval', model, '--data', asset('coco_val128'), '--eval-images', '2', '--providers', 'cuda,cpu', '--json']);
+      expect(evaluated.status).toBe(0);
+      expect(evaluated.stderr).toMatch(/edgeopt: warning: yolov5nu_fp32\.onnx: provider cuda unavailable .*; ran on cpu/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

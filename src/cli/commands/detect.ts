@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DISPLAY_THRESHOLDS } from '../../eval/decode.js';
 import { action, parseNumberOption } from '../action.js';
-import { imgszOption, progressFor, quietOption } from '../options.js';
+import { imgszOption, progressFor, providersOption, quietOption } from '../options.js';
 import { addContractOptions, contractFlagsFrom, type ContractOptionFlags } from '../contract-options.js';
 
 interface DetectFlags extends ContractOptionFlags {
@@ -13,6 +13,7 @@ interface DetectFlags extends ContractOptionFlags {
   maxFrames?: number;
   json?: boolean;
   quiet?: boolean;
+  providers: string;
 }
 
 export function registerDetect(program: Command): void {
@@ -27,6 +28,7 @@ export function registerDetect(program: Command): void {
     .option('--classes <file>', 'class names, one per line (default: the model metadata)')
     .addOption(imgszOption('input size for models with a dynamic input shape'))
     .option('--max-frames <n>', 'process at most N frames of each video', parseNumberOption('--max-frames', 1, 1e9, true))
+    .addOption(providersOption())
     .option('--json', 'print the report (as written to detections.json) as one JSON object')
     .addOption(quietOption());
   addContractOptions(command)
@@ -40,8 +42,11 @@ export function registerDetect(program: Command): void {
         const names = flags.classes ? await readNamesFile(flags.classes) : undefined;
         if (/\.(pt|pth)$/i.test(model)) progress.step(`converting ${model} to ONNX`);
         const contract = contractFlagsFrom(flags);
+        const { parseProviders } = await import('../../runtime/providers.js');
+        const session = { providers: parseProviders(flags.providers) };
         const report = await withOnnxModel(model, (onnx) => runDetect(onnx, input, {
           contract,
+          session,
           outDir: flags.output,
           conf: flags.conf,
           iou: flags.iou,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseMaxBad } from '../../util/data-quality.js';
 import { action, parseNumberOption } from '../action.js';
-import { LIMITS, countParser, deprecatedAlias, evalImagesOption, imgszOption, progressFor, quietOption } from '../options.js';
+import { LIMITS, countParser, deprecatedAlias, evalImagesOption, imgszOption, progressFor, providersOption, quietOption } from '../options.js';
 import { addStoreOptions, recordRun, type StoreFlags } from '../store.js';
 import { addContractOptions, contractFlagsFrom, type ContractOptionFlags } from '../contract-options.js';
 
@@ -20,6 +20,7 @@ interface EvalFlags extends StoreFlags, ContractOptionFlags {
   perClass?: boolean;
   json?: boolean;
   quiet?: boolean;
+  providers: string;
 }
 
 export function registerEval(program: Command): void {
@@ -40,6 +41,7 @@ export function registerEval(program: Command): void {
     .addOption(evalImages)
     .option('--classes <file>', 'class names, one per line (default: the model metadata)')
     .option('--per-class', 'print AP per class')
+    .addOption(providersOption())
     .option('--json', 'print one JSON object')
     .addOption(quietOption());
   deprecatedAlias(command, '--max-images', evalImages, countParser('--max-images', LIMITS.images));
@@ -53,6 +55,8 @@ export function registerEval(program: Command): void {
         const { evaluateModel } = await import('../../eval/evaluate.js');
         const { formatEvalResult } = await import('../../eval/format.js');
         const names = flags.classes ? await readNamesFile(flags.classes) : undefined;
+        const { parseProviders } = await import('../../runtime/providers.js');
+        const session = { providers: parseProviders(flags.providers) };
         progress.step(`evaluating ${model} on ${flags.data}`);
         const result = await evaluateModel(model, flags.data, {
           contract: contractFlagsFrom(flags),
@@ -68,6 +72,7 @@ export function registerEval(program: Command): void {
           maxImages: flags.evalImages,
           names,
           reference: flags.reference,
+          session,
           onProgress: (done, total) => progress.tick('images', done, total),
         });
         process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatEvalResult(result, flags.perClass ?? false));

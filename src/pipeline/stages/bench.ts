@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { benchmarkModels, type BenchResult } from '../../bench/benchmark.js';
 import { checkRunPlausibility, inferPrecision } from '../../bench/plausibility.js';
+import { providerFallbackWarnings } from '../../bench/fallback.js';
 import { profileModel } from '../../diagnose/index.js';
 import type { VariantResult } from '../../results/schema.js';
 import type { RunState } from '../state.js';
@@ -23,6 +24,9 @@ export async function benchmarkVariants(state: RunState): Promise<void> {
     providers: settings.providers,
     onProgress: (e) => progress.tick(`bench ${e.scenario}`, e.done, e.planned),
   });
+  // The children ran the sessions: their provenance says where, and a fallback is never silent.
+  const uses = benches.flatMap((b) => (b.provenance.run ? [{ label: built.find((v) => pathOf(v) === b.model)?.name ?? b.model, ...b.provenance.run }] : []));
+  for (const line of providerFallbackWarnings(uses)) progress.warn(line);
   for (const v of built) {
     attachBenchmarks(v, benches.filter((b) => b.model === pathOf(v)), state);
     const controlled = benches.find((b) => b.model === pathOf(v) && b.scenario === 'controlled');
@@ -52,6 +56,7 @@ export async function profileVariants(state: RunState): Promise<void> {
     try {
       const profile = await profileModel(join(settings.outDir, variant.path), { scenario: 'controlled', runs: settings.profileRuns, timeoutMs: settings.timeoutMs, providers: settings.providers });
       state.profiles.set(variant.name, profile);
+      for (const line of providerFallbackWarnings([{ label: variant.name, ...profile }])) state.progress.warn(line);
       variant.profile = {
         scenario: profile.scenario,
         totalMs: profile.kernelMs,
