@@ -95,8 +95,15 @@ async function throughput(url: string, dir: string, jobs: number, agentCount: nu
       if (kill && killed === 0 && finished >= jobs * 0.2) {
         // Two agents die mid-run (SIGKILL: no clean-up at all) — the one running a job, and one waiting
         // for the host lock — and are restarted a second later.
-        const running = await store.db.all<{ pid: number }>("SELECT a.pid FROM agents a JOIN fleet_jobs j ON j.agent_id = a.id WHERE j.state = 'running' AND a.state = 'running'");
-        const busy = agents.findIndex((a) => running.some((r) => Number(r.pid) === a.pid));
+        // The count just moved, so a job has just finished: wait until the next one is running
+        // (killing in the hand-over would hit only idle agents, and nothing would need a retry).
+        let busy = -1;
+        for (let tries = 0; busy < 0 && tries < 200; tries++) {
+          const running = await store.db.all<{ pid: number }>("SELECT a.pid FROM agents a JOIN fleet_jobs j ON j.agent_id = a.id WHERE j.state = 'running' AND a.state = 'running'");
+          busy = agents.findIndex((a) => running.some((r) => Number(r.pid) === a.pid));
+          if (busy < 0) await sleep(50);
+        }
+        if (busy >= 0) await sleep(300); // well inside its job
         const victims = busy >= 0 ? [busy, (busy + 1) % agents.length] : [0, 1];
         for (const i of victims) agents[i]!.kill('SIGKILL');
         killed = 2;
