@@ -218,6 +218,36 @@ function smooth(values: Float64Array, fraction: number): Float64Array {
   return out;
 }
 
+/** Detection indices by decreasing score. */
+function scoreOrder(scores: readonly number[]): number[] {
+  return scores.map((_, i) => i).sort((i, j) => scores[j]! - scores[i]!);
+}
+
+/**
+ * One class's AP at every IoU threshold, from its detections' match and ignore bitmasks (bit t = threshold t).
+ * The evaluator and the paired bootstrap both score with this, so their mAPs agree by construction.
+ */
+export function apPerThreshold(
+  r: { instances: number; scores: readonly number[]; matches: readonly number[]; ignored: readonly number[] },
+  order: readonly number[] = scoreOrder(r.scores),
+): number[] {
+  return IOU_THRESHOLDS.map((_, t) => {
+    // Detections on ignored regions at this threshold are neither true nor false positives.
+    const kept = order.filter((i) => !(r.ignored[i]! & (1 << t)));
+    const tp = new Float64Array(kept.length);
+    const fp = new Float64Array(kept.length);
+    let tpSum = 0;
+    let fpSum = 0;
+    kept.forEach((i, k) => {
+      if (r.matches[i]! & (1 << t)) tpSum++;
+      else fpSum++;
+      tp[k] = tpSum;
+      fp[k] = fpSum;
+    });
+    return averagePrecision(tp, fp, r.instances);
+  });
+}
+
 const CONFIDENCE_GRID = 1000;
 
 function computeMetrics(classes: Map<number, ClassRecord>, images: number, names?: readonly string[]): DetectionMetrics {
@@ -228,22 +258,8 @@ function computeMetrics(classes: Map<number, ClassRecord>, images: number, names
   const classIds = [...classes.keys()].filter((c) => classes.get(c)!.instances > 0).sort((a, b) => a - b);
   for (const classId of classIds) {
     const r = classes.get(classId)!;
-    const order = r.scores.map((_, i) => i).sort((i, j) => r.scores[j]! - r.scores[i]!);
-    const aps = IOU_THRESHOLDS.map((_, t) => {
-      // Detections on ignored regions at this threshold are neither true nor false positives.
-      const kept = order.filter((i) => !(r.ignored[i]! & (1 << t)));
-      const tp = new Float64Array(kept.length);
-      const fp = new Float64Array(kept.length);
-      let tpSum = 0;
-      let fpSum = 0;
-      kept.forEach((i, k) => {
-        if (r.matches[i]! & (1 << t)) tpSum++;
-        else fpSum++;
-        tp[k] = tpSum;
-        fp[k] = fpSum;
-      });
-      return averagePrecision(tp, fp, r.instances);
-    });
+    const order = scoreOrder(r.scores);
+    const aps = apPerThreshold(r, order);
     // Curves at IoU 0.5 against decreasing confidence, sampled on an increasing grid of -confidence.
     const negConf: number[] = [];
     const recall: number[] = [];

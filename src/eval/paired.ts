@@ -5,7 +5,7 @@
  * than the two mAPs' own intervals — the ±0.5 noise of a 128-image mAP mostly cancels. Pure code.
  */
 import type { Detection } from './decode.js';
-import { COCO_MAX_DETECTIONS, IOU_THRESHOLDS, averagePrecision, matchWithIgnored, type GroundTruth } from './map.js';
+import { COCO_MAX_DETECTIONS, IOU_THRESHOLDS, apPerThreshold, matchWithIgnored, type GroundTruth } from './map.js';
 import { seededRandom } from '../util/random.js';
 
 /** One image's per-class match record (what mAP needs, computed once). */
@@ -56,23 +56,7 @@ export function map5095(images: readonly ImageMatches[], counts?: ArrayLike<numb
   let n = 0;
   for (const r of classes.values()) {
     if (r.instances === 0) continue;
-    const order = r.scores.map((_, i) => i).sort((i, j) => r.scores[j]! - r.scores[i]!);
-    let ap = 0;
-    IOU_THRESHOLDS.forEach((_, t) => {
-      const kept = order.filter((i) => !(r.ignored[i]! & (1 << t)));
-      const tp = new Float64Array(kept.length);
-      const fp = new Float64Array(kept.length);
-      let tps = 0;
-      let fps = 0;
-      kept.forEach((i, j) => {
-        if (r.matches[i]! & (1 << t)) tps++;
-        else fps++;
-        tp[j] = tps;
-        fp[j] = fps;
-      });
-      ap += averagePrecision(tp, fp, r.instances);
-    });
-    sum += ap / IOU_THRESHOLDS.length;
+    sum += apPerThreshold(r).reduce((a, b) => a + b, 0) / IOU_THRESHOLDS.length;
     n++;
   }
   return n ? sum / n : 0;
