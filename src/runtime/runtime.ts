@@ -29,6 +29,19 @@ export interface PlainTensor {
   data: TensorValues;
 }
 
+/** The element types a model input can be fed from JavaScript (onnxruntime-node and -web accept these). */
+export type FeedElementType = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'int8' | 'bool';
+
+/** A plain tensor to feed a model input: calibration, detection, evaluation and fidelity all build these. */
+export interface FeedTensor {
+  type: FeedElementType;
+  dims: number[];
+  data: Float32Array | Uint16Array | BigInt64Array | Int32Array | Uint8Array | Int8Array;
+}
+
+/** One sample's complete feeds: input name → tensor, for every input of the model. */
+export type FeedRecord = Record<string, FeedTensor>;
+
 /**
  * A model input or output as the runtime reports it. `type` is the engine's element type name ('float32',
  * 'string', … or 'non-tensor' for sequences and maps); symbolic dims are strings (the dim's name, or '?' when

@@ -10,16 +10,9 @@ import type { BoxSpace } from '../decoders/types.js';
 import type { Detection } from '../decoders/index.js';
 import type { AuxInput, ModelContract } from './types.js';
 
-export type FeedElementType = 'float32' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
+import type { FeedRecord, FeedTensor } from '../../runtime/runtime.js';
 
-/** A plain tensor (Uint16Array holds float16 bits), the shape every runtime takes. */
-export interface FeedTensor {
-  type: FeedElementType;
-  dims: number[];
-  data: Float32Array | Uint16Array | BigInt64Array | Int32Array | Int8Array | Uint8Array;
-}
-
-export type FeedRecord = Record<string, FeedTensor>;
+export type { FeedElementType, FeedRecord, FeedTensor } from '../../runtime/runtime.js';
 
 function typed(type: string, values: ArrayLike<number>, dims: number[], what: string): FeedTensor {
   switch (type) {

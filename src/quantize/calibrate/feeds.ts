@@ -11,18 +11,9 @@ import { float32ToFloat16Bits } from '../../util/float16.js';
  * honest way, and says so in its notes.
  */
 
-/** Element types a feed can carry (what onnxruntime-node accepts from JS for model inputs). */
-export type FeedElementType = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'int8' | 'bool';
+import type { FeedElementType, FeedRecord, FeedTensor } from '../../runtime/runtime.js';
 
-/** A plain tensor (Uint16Array holds float16 bits, Uint8Array bools): the same shape as the runtime's and the contract's. */
-export interface FeedTensor {
-  type: FeedElementType;
-  dims: number[];
-  data: Float32Array | Uint16Array | BigInt64Array | Int32Array | Uint8Array | Int8Array;
-}
-
-/** One calibration sample: input name → tensor, for every input of the model. */
-export type FeedRecord = Record<string, FeedTensor>;
+export type { FeedElementType, FeedRecord, FeedTensor } from '../../runtime/runtime.js';
 
 /** Turns one image file into a complete feed record. */
 export interface FeedBuilder {
