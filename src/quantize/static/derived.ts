@@ -23,45 +23,72 @@ const INCREASING: Record<string, (x: number) => number> = {
   Unsqueeze: identity,
 };
 
+/** Longest chain of increasing ops walked back to a measured tensor. */
+const MAX_CHAIN = 16;
+
 /**
- * Output tensor → (input tensor, function) for the tensors of `wanted` whose range follows from another tensor's:
- * one that is itself wanted (and so measured), or — with `measured` — one that already has statistics. (A Relu
- * after a float stem conv: the conv output is not in this plan, but calibration measured it for the full plan.)
+ * Output tensor → (source tensor, function) for the tensors of `wanted` whose range follows from another tensor's.
+ * The source is always one whose range is known directly: a tensor that already has statistics (`measured`), or a
+ * wanted tensor that is not itself derived (and so gets measured). Chains of increasing ops are composed (Relu →
+ * MaxPool after a float conv; SPPF's three MaxPools with the first two float), so a derived entry never points at
+ * another derived tensor — whatever order the plan lists its tensors in.
  */
 export function derivableTensors(
   graph: GraphProto,
   wanted: readonly string[],
-  measured: (tensor: string) => boolean = () => false,
+  measuredTensor?: (tensor: string) => boolean,
 ): Map<string, { input: string; f: (x: number) => number }> {
+  // Without statistics this plans what to measure: a wanted tensor that is not derived will be measured.
+  const planning = measuredTensor === undefined;
+  const measured = measuredTensor ?? (() => false);
   const set = new Set(wanted);
   const { producer } = indexGraph(graph);
-  const derived = new Map<string, { input: string; f: (x: number) => number }>();
-  for (const tensor of wanted) {
-    if (measured(tensor)) continue;
-    const node = producer.get(tensor);
+  /** The increasing op producing `t` and its input, when there is one. */
+  const step = (t: string) => {
+    const node = producer.get(t);
     const f = node ? INCREASING[node.opType ?? ''] : undefined;
     const input = node?.input[0];
-    if (f && input && (set.has(input) || measured(input)) && !derived.has(input)) {
-      derived.set(tensor, { input, f });
-      continue;
-    }
-    // Through a chain of increasing ops back to a measured tensor (Relu → MaxPool after a float conv: a search
-    // candidate may quantize the MaxPool while the full plan, which calibration ran, derived both from the conv).
-    let source = input;
-    let composed = f;
-    for (let depth = 0; f && source && !measured(source) && depth < 8; depth++) {
-      const up = producer.get(source);
-      const g = up ? INCREASING[up.opType ?? ''] : undefined;
-      const next = up?.input[0];
-      if (!g || !next) {
-        source = undefined;
+    return f && input ? { f, input } : undefined;
+  };
+  // 1. Back through increasing ops to the nearest tensor with statistics.
+  const derived = new Map<string, { input: string; f: (x: number) => number }>();
+  const pending: string[] = [];
+  for (const tensor of wanted) {
+    if (measured(tensor) || derived.has(tensor)) continue;
+    let source = tensor;
+    let composed: (x: number) => number = identity;
+    let found = false;
+    for (let depth = 0; depth < MAX_CHAIN; depth++) {
+      const up = step(source);
+      if (!up) break;
+      const outer = composed;
+      composed = depth === 0 ? up.f : (x) => outer(up.f(x));
+      source = up.input;
+      if (measured(source)) {
+        found = true;
         break;
       }
-      const outer = composed!;
-      composed = (x) => outer(g(x));
-      source = next;
     }
-    if (f && source && composed && measured(source)) derived.set(tensor, { input: source, f: composed });
+    if (found) derived.set(tensor, { input: source, f: composed });
+    else pending.push(tensor);
+  }
+  // 2. One step to another wanted tensor, resolved down to a measured one below.
+  const direct = new Map<string, { input: string; f: (x: number) => number }>();
+  for (const tensor of pending) {
+    const up = step(tensor);
+    if (up && set.has(up.input) && up.input !== tensor) direct.set(tensor, up);
+  }
+  for (const [tensor, first] of direct) {
+    let { input, f } = first;
+    // Compose while the source is itself derived (the graph is acyclic, so this ends at a tensor that is measured).
+    for (let next = derived.get(input) ?? direct.get(input); next; next = derived.get(input) ?? direct.get(input)) {
+      const outer = f;
+      const inner = next.f;
+      f = (x) => outer(inner(x));
+      input = next.input;
+    }
+    // With statistics, a source without any (a tensor calibration did not cover) derives nothing.
+    if (planning || measured(input)) derived.set(tensor, { input, f });
   }
   return derived;
 }

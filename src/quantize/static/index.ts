@@ -171,9 +171,9 @@ function prepareForQdq(model: LoadedModel): { model: LoadedModel; notes: string[
 /** The plan's tensors that need measuring: the rest follow from their input's range (or are measured already). */
 function tensorsToMeasure(model: LoadedModel, plan: QuantPlan): string[] {
   const derived = derivableTensors(model.graph, plan.calibrated);
-  // One step only: a tensor derived from another derived one is measured too, so that any narrower plan (a search
-  // candidate with that middle node float) finds statistics for it or for a measured source.
-  return plan.calibrated.filter((t) => !derived.has(t) || derived.has(derived.get(t)!.input));
+  // A narrower plan (a search candidate with a middle node float) wants tensors this one derives: it walks the same
+  // chain of increasing ops back to a measured source (derivableTensors with statistics), so none is measured twice.
+  return plan.calibrated.filter((t) => !derived.has(t));
 }
 
 /**
@@ -215,7 +215,7 @@ export async function quantizeStatic(input: LoadedModel, options: StaticQuantize
   const prepared = prepareForQdq(input);
   const model = prepared.model === input ? structuredClone(input) : prepared.model;
   const notes = [...prepared.notes];
-  const plan = planStaticQuantization(model, settings);
+  let plan = planStaticQuantization(model, settings);
   let data: CalibrationData | undefined;
   let ranges: Map<string, TensorRange>;
   let narrowed = 0;
@@ -225,6 +225,7 @@ export async function quantizeStatic(input: LoadedModel, options: StaticQuantize
   } else {
     data = options.calibrationData ??
       (await calibrateStatic(input, options.calibration!, { session: options.calibrationSession, progress, plan: settings }));
+    plan = planWithStatistics(model, plan, settings, data, notes);
     ({ ranges, narrowed } = activationRanges(model, plan, data, settings, options));
   }
   progress.step(`inserting QDQ for ${plan.nodes.length} nodes (${settings.method}, ${settings.activationType} activations)`);
@@ -304,6 +305,46 @@ export async function quantizeStatic(input: LoadedModel, options: StaticQuantize
   return { model, report };
 }
 
+/** The plan's tensors that have neither statistics nor a measured tensor their range follows from. */
+function uncalibrated(model: LoadedModel, plan: QuantPlan, data: CalibrationData): string[] {
+  const has = (t: string) => data.stats.has(t);
+  const derived = derivableTensors(model.graph, plan.calibrated, has);
+  return plan.calibrated.filter((t) => !has(t) && !derived.has(t));
+}
+
+/**
+ * The plan again with every node that reads or writes a tensor without statistics kept float (and said so in the
+ * notes): a missing statistic narrows the plan, it never turns into a wrong or absent range. Statistics that match
+ * none of the plan's tensors were collected for another model, and that is an error.
+ */
+function planWithStatistics(model: LoadedModel, plan: QuantPlan, settings: ResolvedOptions, data: CalibrationData, notes: string[]): QuantPlan {
+  let missing = uncalibrated(model, plan, data);
+  if (missing.length === 0) return plan;
+  if (!plan.calibrated.some((t) => data.stats.has(t))) {
+    throw new EdgeoptError(`calibration data has no statistics for ${missing.length} tensor(s) (e.g. '${missing[0]}'): it was collected for a different model`);
+  }
+  const first = missing[0]!;
+  const tensors = new Set<string>();
+  const kept = new Set<string>();
+  let current = plan;
+  for (let round = 0; missing.length > 0 && round < 16; round++) {
+    for (const t of missing) tensors.add(t);
+    for (const node of current.nodes) {
+      if (![...node.input, ...node.output].some((t) => tensors.has(t))) continue;
+      kept.add(node.name || node.output[0]!);
+    }
+    current = planStaticQuantization(model, { ...settings, exclude: [...settings.exclude, ...kept] });
+    missing = uncalibrated(model, current, data);
+  }
+  if (missing.length > 0) throw new EdgeoptError(`calibration data has no statistics for '${missing[0]}' and keeping its readers float did not resolve it`);
+  if (current.nodes.length === 0) throw new EdgeoptError(`calibration data has statistics for none of the tensors this model quantizes (e.g. '${first}'): it was collected for a different model`);
+  const reason = 'no calibration statistics for a tensor it reads or writes';
+  current.float = current.float.map((f) => (kept.has(f.node) ? { ...f, reason } : f));
+  current.unmatchedExcludes = current.unmatchedExcludes.filter((e) => !kept.has(e));
+  notes.push(`${kept.size} node(s) kept float: the calibration data has no statistics for ${tensors.size} tensor(s) they read or write (e.g. '${first}')`);
+  return current;
+}
+
 /**
  * Every quantized tensor's range: its calibration method (or its own override), shared-scale groups widened to their
  * union, SiLU inputs narrowed, and ranges that follow from another tensor's (Sigmoid, data movement) derived last.
@@ -317,15 +358,16 @@ function activationRanges(
 ): { ranges: Map<string, TensorRange>; narrowed: number } {
   // Outputs of increasing ops (Sigmoid, Relu) take their range from their input's when that has statistics.
   const derived = derivableTensors(model.graph, plan.calibrated, (t) => data.stats.has(t));
+  // planWithStatistics left only tensors with statistics or a measured source; a gap here is a bug, said plainly.
   const missing = plan.calibrated.filter((t) => !data.stats.has(t) && !derived.has(t));
-  if (missing.length > 0) {
-    throw new EdgeoptError(`calibration data has no statistics for ${missing.length} tensor(s) (e.g. '${missing[0]}'): it was collected for a different model`);
-  }
+  if (missing.length > 0) throw new EdgeoptError(`internal: no calibration statistics for '${missing[0]}'`);
   const needed = new Set([...plan.calibrated.filter((t) => !derived.has(t)), ...[...derived.values()].map((d) => d.input)]);
   const ranges = new Map<string, TensorRange>();
   for (const t of needed) {
     const own = options.tensorCalibration?.[t];
-    ranges.set(t, calibratedRange(data.stats.get(t)!, {
+    const stats = data.stats.get(t);
+    if (!stats) throw new EdgeoptError(`internal: no calibration statistics for '${t}' (derived tensors' sources are measured)`);
+    ranges.set(t, calibratedRange(stats, {
       method: own?.method ?? settings.method,
       percentile: own?.percentile ?? settings.percentile,
       // The entropy search assumes as many levels as the magnitude range gets: 255 for uint8 (one-sided), 127 for int8.
