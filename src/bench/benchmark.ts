@@ -38,6 +38,13 @@ export interface BenchOptions {
   providers?: string[];
   /** Time limit per child process (default 600 s). */
   timeoutMs?: number;
+  /**
+   * A time limit for the whole call (ms since the epoch): each child gets at most what is left, and
+   * run sets not started by then fail with a timeout. The fleet agent's job limit.
+   */
+  deadline?: number;
+  /** Children lead their own process group (see ChildOptions.detached). */
+  detachChildren?: boolean;
   /** Cores for 'practical' and 'sweep' (default os.availableParallelism()). */
   cores?: number;
   onProgress?: (event: BenchProgress) => void;
@@ -196,9 +203,11 @@ export async function benchmarkModels(models: string[], options: BenchOptions = 
     for (const state of rotatedOrder(members, round)) {
       if (state.error) continue;
       try {
+        const left = options.deadline === undefined ? Infinity : options.deadline - Date.now();
+        if (left <= 0) throw new EdgeoptError('the time limit was reached before this run set started');
         const reply = await runInChild(
           { kind: 'bench', model: state.model, config: { ...state.run.config, providers: options.providers }, input, runs: runsFor(state), warmup: settings.warmup },
-          { timeoutMs: settings.timeoutMs },
+          { timeoutMs: Math.min(settings.timeoutMs, left), detached: options.detachChildren },
         );
         state.replies.push(reply);
         state.timingsMs.push(...reply.timingsMs);

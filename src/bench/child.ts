@@ -11,6 +11,12 @@ import type { BenchReply, OverheadReply, ProfileReply, WorkerReply, WorkerReques
  */
 export interface ChildOptions {
   timeoutMs: number;
+  /**
+   * Start the child as the leader of its own process group, so a terminal's Ctrl-C reaches only
+   * the parent (the fleet agent, which finishes its current job on it); the child still exits when
+   * the parent goes, through its IPC channel.
+   */
+  detached?: boolean;
 }
 
 export const DEFAULT_CHILD_TIMEOUT_MS = 600_000;
@@ -56,6 +62,7 @@ export function runInChild(request: WorkerRequest, options: ChildOptions): Promi
   return new Promise((resolve, reject) => {
     const child = fork(modulePath, [], {
       execArgv,
+      detached: options.detached ?? false,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       // Typed arrays (a real image tensor) cross the channel as binary, not as JSON number lists.
       serialization: 'advanced',

@@ -7,9 +7,9 @@ import { edgeoptHome } from '../store/location.js';
 import { latencyFromStats } from '../store/capture.js';
 import type { NewRun } from '../store/records.js';
 import type { ResultsStore } from '../store/store.js';
-import { describeError } from '../util/errors.js';
+import { EdgeoptError, describeError } from '../util/errors.js';
 import type { Progress } from '../util/progress.js';
-import { parseJob, queueName, type FleetJob, type Target } from './jobs.js';
+import { parseJob, queueName, type BenchJob, type FleetJob, type Target } from './jobs.js';
 import { runInRunner } from './launch-runner.js';
 import { modelFile } from './model-cache.js';
 import { ensureQueue, openQueue } from './queue.js';
@@ -17,7 +17,8 @@ import type { RunnerResult } from './runner-protocol.js';
 
 /**
  * `edgeopt agent`: the worker on each device, a plain loop in the shape of pg-boss's own workers —
- * take the host lock, fetch one job (its lease starts), run it in a fresh runner process, record the
+ * take the host lock, fetch one job (its lease starts), run it (a benchmark in the isolated harness,
+ * an accuracy job in a fresh runner process), record the
  * result and complete the job in one transaction, release the lock. One job at a time per agent
  * and per host: agents on one machine share a PostgreSQL advisory lock keyed on the host, because
  * two benchmarks at once distort each other. A result is recorded once per job even if the job ran
@@ -192,7 +193,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
         const modelPath = await modelFile(db, job.model, cacheDir);
         if (job.kind === 'bench') {
           tPrepared = performance.now();
-          result = await runInRunner({ kind: 'bench', job, modelPath }, job.timeoutS * 1000);
+          result = await benchJob(job, modelPath);
         } else {
           if (!options.evalData) throw new Error(`this agent has no --eval-data, so it cannot measure accuracy`);
           const referencePath = job.reference ? await modelFile(db, job.reference, cacheDir) : undefined;
@@ -216,6 +217,32 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
     const recordMs = performance.now() - tRecord;
     progress.step(`job ${fetched.id.slice(0, 8)}: ${failed ? `failed: ${run.errors[0]}` : 'done'} (${(runMs / 1000).toFixed(1)} s)`);
     return { timing: { jobId: fetched.id, ...t, prepareMs: tPrepared - tStart, runMs, recordMs }, failed };
+  }
+
+  /**
+   * A benchmark job runs in this process exactly as `edgeopt bench` runs: the isolated harness,
+   * with a fresh measurement child per run set and round (one process start per run set, not two:
+   * the per-job cost of small jobs). The job's time limit is the harness's deadline: a child still
+   * running at it is killed, and nothing starts after it. The children lead their own process
+   * group, so a Ctrl-C meant for the agent lets the current job finish.
+   */
+  async function benchJob(job: BenchJob, modelPath: string): Promise<RunnerResult> {
+    const { benchmarkModels } = await import('../bench/benchmark.js');
+    const timeoutMs = job.timeoutS * 1000;
+    const deadline = Date.now() + timeoutMs;
+    const results = await benchmarkModels([modelPath], {
+      scenarios: job.scenarios,
+      runs: job.runs,
+      warmup: job.warmup,
+      rounds: job.rounds,
+      maxRuns: job.maxRuns,
+      providers: job.providers,
+      timeoutMs,
+      deadline,
+      detachChildren: true,
+    });
+    if (Date.now() >= deadline && results.some((r) => r.error)) throw new EdgeoptError(`timed out after ${job.timeoutS} s (job killed)`);
+    return { kind: 'bench', results: results.map(({ timingsMs: _timings, ...rest }) => rest) };
   }
 
   function toRun(jobId: string, job: FleetJob | undefined, result: RunnerResult | undefined, error: string | undefined, context: Record<string, unknown>): NewRun {

@@ -1,11 +1,10 @@
 import type { BenchResult } from '../bench/benchmark.js';
-import type { BenchJob, EvalJob } from './jobs.js';
+import type { EvalJob } from './jobs.js';
 
-/** Messages between an agent and the job runner it starts for each job (src/fleet/runner.ts). */
+/** Messages between an agent and the runner it starts for each accuracy job and its provider probe (src/fleet/runner.ts). */
 export type RunnerRequest =
   /** Which execution providers open a session on this device. */
   | { kind: 'probe' }
-  | { kind: 'bench'; job: BenchJob; modelPath: string }
   | { kind: 'eval'; job: EvalJob; modelPath: string; referencePath?: string; dataDir: string };
 
 export interface EvalSummary {

@@ -1,12 +1,11 @@
-import { benchmarkModels } from '../bench/benchmark.js';
 import { describeError } from '../util/errors.js';
 import type { RunnerReply, RunnerRequest, RunnerResult } from './runner-protocol.js';
 
 /**
- * The job runner: a fresh process per job, started by the agent in its own process group so that a
- * job past its time limit is killed whole (this process and the benchmark harness's measurement
- * children with it). Measurements go through the existing isolated harness (benchmarkModels: a
- * fresh child per run set) and evaluateModel, exactly as `edgeopt bench` and `edgeopt eval` do.
+ * The job runner: a fresh process per accuracy job (and for the agent's provider probe), started by
+ * the agent in its own process group so that a job past its time limit is killed whole. These open
+ * sessions in-process (evaluateModel, exactly as `edgeopt eval` does), so they get a process of
+ * their own. Benchmark jobs need none: the harness already measures in fresh children (agent.ts).
  */
 async function probeProviders(): Promise<string[]> {
   const { ortNodeRuntime } = await import('../runtime/ort-node.js');
@@ -27,19 +26,6 @@ async function probeProviders(): Promise<string[]> {
 
 async function handle(request: RunnerRequest): Promise<RunnerResult> {
   if (request.kind === 'probe') return { kind: 'probe', providers: await probeProviders() };
-  if (request.kind === 'bench') {
-    const { job } = request;
-    const results = await benchmarkModels([request.modelPath], {
-      scenarios: job.scenarios,
-      runs: job.runs,
-      warmup: job.warmup,
-      rounds: job.rounds,
-      maxRuns: job.maxRuns,
-      providers: job.providers,
-      timeoutMs: job.timeoutS * 1000,
-    });
-    return { kind: 'bench', results: results.map(({ timingsMs: _timings, ...rest }) => rest) };
-  }
   const { evaluateModel } = await import('../eval/evaluate.js');
   const r = await evaluateModel(request.modelPath, request.dataDir, { maxImages: request.job.maxImages, reference: request.referencePath });
   return {

@@ -79,7 +79,8 @@ describe('edgeopt fleet', () => {
     agents.push(spawnCli(agentArgs(victim.device)));
 
     await waitFor('every job finished', async () => (await count("SELECT COUNT(*) AS n FROM fleet_jobs WHERE state IN ('queued', 'running')")) === 0, 240_000, 500);
-    // The job past its time limit was killed with its whole process group: no runner outlives its job.
+    // The job past its time limit was killed at it: no measurement process (nor runner) outlives its job.
+    expect(childProcessesWith(agents.map((a) => a.child.pid!), join(REPO_ROOT, 'src', 'bench', 'worker.ts'))).toEqual([]);
     expect(childProcessesWith(agents.map((a) => a.child.pid!), join(REPO_ROOT, 'src', 'fleet', 'runner.ts'))).toEqual([]);
     const jobs = await store.db.all<{ id: string; state: string; error: string | null; attempts: number; variant: string; target: string; started_at: string; finished_at: string }>('SELECT * FROM fleet_jobs ORDER BY started_at');
     expect(jobs).toHaveLength(4);
