@@ -4,7 +4,10 @@
  * - accuracy: mAP50-95 / mAP50 on all of coco_val128 (edgeopt eval's path, with the FP32 sanity check) next to the
  *   family's published val2017 figure (a 128-image subset: expect a few points of spread, not equality);
  * - run: `edgeopt run --model <zoo file>` as a new user types it (no flags), and again with the flags the README
- *   gives where the file itself does not say enough; exit code, accuracy status, fidelity per variant, selection.
+ *   gives where the file itself does not say enough; per run ok/failed, the variants produced, accuracy status,
+ *   fidelity per variant, selection; then the FP32 file each run wrote, with no flags (its contract travels in its
+ *   metadata): bus.jpg against the README and mAP on all of coco_val128 next to the published val2017 figure.
+ *   Exits non-zero when any run failed.
  * Calibration memory in the number of images is `npm run bench:zoo -- --only memory`.
  * Run it under `flock /work/bench.lock` (run benchmarks every variant). The machine may be shared: latencies
  * printed here are context, not targets.
@@ -13,7 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseContractFlags } from '../../src/eval/contract/flags.js';
 import { evaluateModel } from '../../src/eval/evaluate.js';
 import { runDetect } from '../../src/detect/run.js';
@@ -110,7 +113,15 @@ async function accuracyTable(subjects: Subject[]): Promise<void> {
 /** One variant of each kind keeps a run of every zoo model within minutes. */
 const VARIANTS = 'int8-dynamic,fp16,int8-static-full';
 
-function runOne(s: Subject, dir: string, withFlags: boolean): string {
+interface RunRow {
+  label: string;
+  ok: boolean;
+  line: string;
+  /** The FP32 file the run wrote (it carries the resolved contract in its metadata_props). */
+  fp32Model?: string;
+}
+
+function runOne(s: Subject, dir: string, withFlags: boolean): RunRow {
   const out = join(dir, `run-${s.name}${withFlags ? '-flags' : ''}`);
   const runs = arg('--runs') ?? '20';
   const flags = withFlags ? [...(s.flags.preprocess ? ['--preprocess', s.flags.preprocess] : []), ...(s.flags.decoder ? ['--decoder', s.flags.decoder] : [])] : [];
@@ -127,25 +138,72 @@ function runOne(s: Subject, dir: string, withFlags: boolean): string {
     // No results: the exit code and stderr say why.
   }
   const label = `${s.name}${withFlags ? ' + flags' : ''}`;
-  if (!results) return `| ${label} | ${child.status} | ${seconds} s | no results.json: ${child.stderr.trim().split('\n').pop()?.slice(0, 160)} | | | |`;
+  if (!results) return { label, ok: false, line: `| ${label} | FAILED (exit ${child.status}) | ${seconds} s | no results.json: ${child.stderr.trim().split('\n').pop()?.slice(0, 160)} | | | |` };
+  const failedVariants = results.variants.filter((v) => v.errors.length > 0).map((v) => v.name);
+  const ok = child.status === 0 && results.errors.length === 0 && failedVariants.length === 0;
+  const produced = results.variants.filter((v) => v.errors.length === 0).map((v) => v.name).join(', ');
   const fp32 = results.variants.find((v) => v.name === 'fp32');
-  const accuracy = fp32?.accuracy ? `measured: FP32 mAP50-95 ${pct(fp32.accuracy.map50_95)} (${fp32.accuracy.images} images)` : (fp32?.accuracyStatus ?? 'none');
+  const accuracy = fp32?.accuracy ? `FP32 mAP50-95 ${pct(fp32.accuracy.map50_95)} / mAP50 ${pct(fp32.accuracy.map50)} (${fp32.accuracy.images} images)` : (fp32?.accuracyStatus ?? 'none');
   const fid = results.variants
     .filter((v) => v.name !== 'fp32')
     .map((v) => `${v.name} ${v.fidelity ? (v.fidelity.detectionF1 !== undefined ? `F1 ${v.fidelity.detectionF1.toFixed(2)}` : `cos ${v.fidelity.cosine.toFixed(3)}`) : v.errors.length ? 'FAILED' : '–'}`)
     .join('; ');
   const hint = results.contract?.decoderSuggestion ?? results.accuracyCheck?.suggestion ?? '';
-  return `| ${label} | ${child.status} | ${seconds} s | ${results.status}, ${results.errors.length} errors | ${accuracy}${hint ? ` — ${hint}` : ''} | ${fid} | ${results.selection?.chosen ?? results.selection?.summary?.slice(0, 80) ?? '–'} |`;
+  const status = ok ? 'ok' : `FAILED (exit ${child.status}; ${results.errors.length} run errors${failedVariants.length ? `; failed: ${failedVariants.join(', ')}` : ''})`;
+  const fp32Path = fp32 && typeof fp32.path === 'string' ? join(out, fp32.path) : undefined;
+  return {
+    label,
+    ok,
+    fp32Model: fp32Path,
+    line: `| ${label} | ${status} | ${seconds} s | ${produced} | ${accuracy}${hint ? ` — ${hint}` : ''} | ${fid} | ${results.selection?.chosen ?? results.selection?.summary?.slice(0, 80) ?? '–'} |`,
+  };
 }
 
-function runTable(subjects: Subject[], dir: string): void {
-  console.log(`\nedgeopt run --model <zoo file> (--variants ${VARIANTS}, --runs ${arg('--runs') ?? '20'}, 1 round, controlled only, 32 eval and 32 calibration images)`);
-  console.log('| run | exit | wall | status | FP32 accuracy | fidelity vs FP32 per variant | selected |');
-  console.log('|---|---:|---:|---|---|---|---|');
-  for (const s of subjects) {
-    console.log(runOne(s, dir, false));
-    if (s.flags.decoder || s.flags.preprocess || s.name === 'picodet_xs_nms_320') console.log(runOne(s, dir, true));
+/**
+ * What the run's own FP32 file gives with no flags at all (its contract travels in its metadata): bus.jpg against the
+ * zoo README's list, and mAP on all of coco_val128 next to the family's published val2017 figure.
+ */
+async function carriedContractLine(s: Subject, row: RunRow): Promise<string> {
+  if (!row.fp32Model) return `| ${row.label} | no FP32 file | | | |`;
+  let bus = '';
+  try {
+    const report = await runDetect(row.fp32Model, asset('images', 'bus.jpg'), { outDir: join(dirname(row.fp32Model), 'detect-bus'), conf: s.conf });
+    const c = compareToReadme(report.images[0]!.detections.map((d) => [d.classId, d.score]), s.bus);
+    bus = `${c.matched}/${s.bus.length} matched, ${c.extra} extra, worst score gap ${c.worstGap.toFixed(3)}${c.matched === s.bus.length ? '' : ' — MISMATCH'}`;
+  } catch (err) {
+    bus = `FAILED: ${(err as Error).message.split('\n')[0]!.slice(0, 160)}`;
   }
+  let map = '';
+  try {
+    const r = await evaluateModel(row.fp32Model, asset('coco_val128'));
+    map = `${pct(r.map50_95)} / ${pct(r.map50)}`;
+  } catch (err) {
+    map = `not measured: ${(err as Error).message.split('\n')[0]!.slice(0, 160)}`;
+  }
+  const p = s.published;
+  return `| ${row.label} | ${bus} | ${map} | ${p.map50_95 ?? '–'} / ${p.map50 ?? '–'} | ${p.source} |`;
+}
+
+async function runTable(subjects: Subject[], dir: string): Promise<void> {
+  console.log(`\nedgeopt run --model <zoo file> (--variants ${VARIANTS}, --runs ${arg('--runs') ?? '20'}, 1 round, controlled only, 32 eval and 32 calibration images)`);
+  console.log('| run | result | wall | variants produced | FP32 accuracy in the run | fidelity vs FP32 per variant | selected |');
+  console.log('|---|---|---:|---|---|---|---|');
+  const rows: Array<{ s: Subject; row: RunRow }> = [];
+  for (const s of subjects) {
+    const runsOf = [false, ...(s.flags.decoder || s.flags.preprocess || s.name === 'picodet_xs_nms_320' ? [true] : [])];
+    for (const withFlags of runsOf) {
+      const row = runOne(s, dir, withFlags);
+      console.log(row.line);
+      rows.push({ s, row });
+    }
+  }
+  console.log('\nThe FP32 file each run wrote, with no flags (its contract is in its metadata): bus.jpg vs the zoo README, and all of coco_val128');
+  console.log('| run | bus.jpg vs README | mAP50-95 / mAP50 (coco_val128) | published val2017 mAP50-95 / mAP50 | published source |');
+  console.log('|---|---|---|---|---|');
+  for (const { s, row } of rows) console.log(await carriedContractLine(s, row));
+  const failed = rows.filter((r) => !r.row.ok).map((r) => r.row.label);
+  console.log(`\nrun: ${rows.length - failed.length}/${rows.length} runs ok${failed.length ? `; failed: ${failed.join(', ')}` : ''}`);
+  if (failed.length) process.exitCode = 1;
 }
 
 if (!hasZoo) {
@@ -158,7 +216,7 @@ if (!hasZoo) {
   try {
     if (!only || only === 'detect') await detectTable(subjects, dir);
     if (!only || only === 'accuracy') await accuracyTable(subjects);
-    if (!only || only === 'run') runTable(subjects, dir);
+    if (!only || only === 'run') await runTable(subjects, dir);
   } finally {
     if (process.argv.includes('--keep')) console.log(`\nkept the outputs in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,7 @@
  * - the YOLOv10n paradox: 1-thread latency of the dynamic INT8 file against its dequantized FP32 rebuild and a static
  *   INT8 of that rebuild, side by side in rotated rounds of fresh processes.
  * Usage: tsx test/bench/zoo-quantize.ts [--only fidelity|memory|latency] [--calib N] [--runs N]
+ *        [--memory-images FEW,MANY (default 16,128)] [--models a,b (memory: zoo names, 'yolov5n (converted .pt)', yolov5nu_fp32)]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -105,18 +106,26 @@ async function calibrationChild(path: string, name: string, images: number): Pro
 }
 
 async function memoryTable(dir: string): Promise<void> {
+  const [few, many] = (arg('--memory-images') ?? '16,128').split(',').map(Number) as [number, number];
+  const names = arg('--models')?.split(',');
   console.log('\ncalibration peak RSS (fresh process per run; the model is loaded before calibration starts)');
-  console.log('| model | tensors | RSS before | peak, 16 images | peak, 128 images | 128 / 16 | s / image (128) |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
-  for (const s of (await subjects(dir)).filter((x) => !x.name.startsWith('yolov5nu_int8'))) {
+  console.log('(growth = peak − RSS before: what calibration itself holds; flat means the ratio stays near 1 as images grow)');
+  console.log(`| model | tensors | RSS before | peak, ${few} images | peak, ${many} images | peak ${many} / ${few} | growth ${few} → ${many} | s / image (${many}) |`);
+  console.log('|---|---:|---:|---:|---:|---:|---|---:|');
+  for (const s of (await subjects(dir)).filter((x) => !x.name.startsWith('yolov5nu_int8') && (!names || names.includes(x.name)))) {
     const run = (n: number) => {
       const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child-calib', s.path, s.name, String(n)], { encoding: 'utf8', maxBuffer: 1 << 24 });
       const line = child.stdout.trim().split('\n').pop() ?? '';
       if (child.status !== 0 || !line.startsWith('{')) throw new Error(`${s.name} ${n}: ${child.stderr.trim().split('\n').pop()}`);
       return JSON.parse(line) as { tensors: number; seconds: number; beforeMb: number; peakMb: number };
     };
-    const [small, large] = [run(16), run(128)];
-    console.log(`| ${s.name} | ${large.tensors} | ${large.beforeMb.toFixed(0)} MB | ${small.peakMb.toFixed(0)} MB | ${large.peakMb.toFixed(0)} MB | ${(large.peakMb / small.peakMb).toFixed(2)} | ${(large.seconds / 128).toFixed(2)} |`);
+    try {
+      const [small, large] = [run(few), run(many)];
+      const growth = (r: typeof small) => r.peakMb - r.beforeMb;
+      console.log(`| ${s.name} | ${large.tensors} | ${large.beforeMb.toFixed(0)} MB | ${small.peakMb.toFixed(0)} MB | ${large.peakMb.toFixed(0)} MB | x${(large.peakMb / small.peakMb).toFixed(2)} | ${growth(small).toFixed(0)} → ${growth(large).toFixed(0)} MB | ${(large.seconds / many).toFixed(2)} |`);
+    } catch (err) {
+      console.log(`| ${s.name} | FAILED: ${(err as Error).message.slice(0, 200)} | | | | | | |`);
+    }
   }
 }
 
