@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { DECODER_NAMES } from '../eval/decoders/index.js';
-import { parseContractFlags } from '../eval/contract/flags.js';
+import { DECODER_NAMES } from '../eval/decoders/names.js';
 import type { ContractFlags } from '../eval/contract/types.js';
 
 export interface ContractOptionFlags {
@@ -22,6 +21,8 @@ export function addContractOptions(command: Command): Command {
     .option('--aux-input <name=kind>', 'what a non-image input holds: scale-factor|input-size|image-size|image-size-wh|const:<v1>:<v2>… (repeatable)', collect);
 }
 
-export function contractFlagsFrom(flags: ContractOptionFlags, extra: { imgsz?: number; names?: string[] } = {}): ContractFlags {
+/** Parses the contract flags (the parser loads the decoders, so only in the action that uses them). */
+export async function contractFlagsFrom(flags: ContractOptionFlags, extra: { imgsz?: number; names?: string[] } = {}): Promise<ContractFlags> {
+  const { parseContractFlags } = await import('../eval/contract/flags.js');
   return parseContractFlags({ preprocess: flags.preprocess, decoder: flags.decoder, auxInput: flags.auxInput, imgsz: extra.imgsz, names: extra.names });
 }

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { TOOL_VERSION } from '../util/version.js';
 import { reportFailure } from './action.js';
-import { commands } from './commands/index.js';
+import { registerCommands } from './commands/index.js';
 
 // `edgeopt … | head` closes stdout early: that is the reader's choice, not an error worth a stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -17,6 +17,8 @@ program
   .version(TOOL_VERSION)
   .configureOutput({ outputError: (text, write) => write(`edgeopt: ${text.replace(/^error: /, 'error: ').trimEnd()}\n`) });
 
-for (const register of commands) register(program);
-
-program.parseAsync(process.argv).catch(reportFailure);
+// Only the command being run is imported (its module loads its heavy dependencies in its action); the others
+// are listed from a table, so `edgeopt --help` costs commander and not sixteen command modules.
+registerCommands(program, process.argv.slice(2))
+  .then(() => program.parseAsync(process.argv))
+  .catch(reportFailure);

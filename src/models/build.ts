@@ -12,13 +12,10 @@ import { GraphContext, type FeatureMap } from './graph-context.js';
 import type { BuiltModelInfo } from './info.js';
 import { modelMetadata } from './metadata.js';
 import type { WeightSource } from './weights.js';
+import { MAX_STRIDE, resolveBuildOptions } from './build-options.js';
 
-export const MIN_OPSET = 12;
-export const MAX_OPSET = 21;
-export const DEFAULT_OPSET = 17;
-export const DEFAULT_IMGSZ = 640;
-/** Every supported architecture downsamples by 32 at its coarsest level (P5). */
-export const MAX_STRIDE = 32;
+// The defaults and their checks live in build-options.ts (light enough for the CLI's start-up); re-exported here.
+export { DEFAULT_IMGSZ, DEFAULT_OPSET, MAX_OPSET, MAX_STRIDE, MIN_OPSET, resolveBuildOptions } from './build-options.js';
 
 export interface BuildOptions {
   /** Input size: one number for a square input or [height, width]; multiples of the max stride. Default 640. */
@@ -38,22 +35,6 @@ export type { BuiltModelInfo } from './info.js';
 export interface BuiltModel {
   model: LoadedModel;
   info: BuiltModelInfo;
-}
-
-/** Validates and normalizes `imgsz` and `opset` with one-line errors. */
-export function resolveBuildOptions(options: BuildOptions): { imgsz: [number, number]; opset: number } {
-  const raw = options.imgsz ?? DEFAULT_IMGSZ;
-  const imgsz: [number, number] = typeof raw === 'number' ? [raw, raw] : [raw[0], raw[1]];
-  for (const size of imgsz) {
-    if (!Number.isInteger(size) || size < MAX_STRIDE || size % MAX_STRIDE !== 0 || size > 8192) {
-      throw new EdgeoptError(`imgsz ${imgsz.join('x')} is invalid: each side must be a multiple of the model's max stride ${MAX_STRIDE} (32 to 8192)`);
-    }
-  }
-  const opset = options.opset ?? DEFAULT_OPSET;
-  if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
-    throw new EdgeoptError(`opset ${opset} is not supported: choose ${MIN_OPSET} to ${MAX_OPSET}`);
-  }
-  return { imgsz, opset };
 }
 
 /** Resolves the yaml's symbolic arguments the way parse_model's eval does. */

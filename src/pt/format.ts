@@ -1,4 +1,5 @@
 /** The text `edgeopt inspect` prints for a checkpoint. */
+import { groupDigits } from '../util/digits.js';
 import type { CheckpointSummary } from './inspect.js';
 
 const SHOWN_NAMES = 8;
@@ -38,8 +39,8 @@ export function formatCheckpointSummary(s: CheckpointSummary): string {
   }
   const names = s.names.slice(0, SHOWN_NAMES).join(', ') + (s.names.length > SHOWN_NAMES ? ', …' : '');
   row('classes', `${s.names.length}${s.names.length ? `: ${names}` : ''}`);
-  const dtypes = Object.entries(s.parameters.dtypes).map(([d, n]) => `${d} ${n.toLocaleString('en-US')}`).join(', ');
-  row('parameters', `${s.parameters.count.toLocaleString('en-US')} (state_dict: ${s.parameters.stateDictTensors} tensors, ${dtypes}; ${(s.parameters.bytes / 1e6).toFixed(2)} MB)`);
+  const dtypes = Object.entries(s.parameters.dtypes).map(([d, n]) => `${d} ${groupDigits(n)}`).join(', ');
+  row('parameters', `${groupDigits(s.parameters.count)} (state_dict: ${s.parameters.stateDictTensors} tensors, ${dtypes}; ${(s.parameters.bytes / 1e6).toFixed(2)} MB)`);
   row('modules', s.classes.map((c) => `${shortName(c.className)} ${c.count}`).join(', '));
   row('top-level keys', s.topLevel.map((t) => `${t.key} (${t.type})`).join(', '));
   const t = s.training;

@@ -17,6 +17,7 @@ import {
   tensorElementCount,
   type Checkpoint,
 } from './checkpoint.js';
+import { compareAscii } from '../util/digits.js';
 import { isRecord, kindOf } from './pickle.js';
 import { DTYPE_BYTES } from './torch-globals.js';
 import type { PyDict, TorchDtype, TorchTensor } from './types.js';
@@ -147,7 +148,7 @@ export function summarizeCheckpoint(checkpoint: Checkpoint): CheckpointSummary {
 
   const classCounts = new Map<string, number>();
   for (const m of moduleTree(model)) classCounts.set(m.className, (classCounts.get(m.className) ?? 0) + 1);
-  const classes = [...classCounts].map(([className, count]) => ({ className, count })).sort((a, b) => b.count - a.count || a.className.localeCompare(b.className));
+  const classes = [...classCounts].map(([className, count]) => ({ className, count })).sort((a, b) => b.count - a.count || compareAscii(a.className, b.className));
 
   const seen = new Set<TorchTensor>();
   const dtypes: Partial<Record<TorchDtype, number>> = {};

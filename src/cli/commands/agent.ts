@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action, parseNumberOption } from '../action.js';
+import { defineCommand } from './table.js';
 import { STORE_FLAG_HELP, openFleetStore } from '../store.js';
 
 interface AgentFlags {
@@ -17,9 +18,7 @@ interface AgentFlags {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerAgent(program: Command): void {
-  program
-    .command('agent')
-    .description('the fleet worker on a device: registers it, takes its jobs one at a time (one per host), runs them in the isolated benchmark harness and stores the results; SIGTERM stops it after the current job')
+  defineCommand(program, 'agent')
     .option('--store <url>', `${STORE_FLAG_HELP}; must be PostgreSQL`)
     .requiredOption('--device <name>', 'this device\'s name (jobs submitted with --device NAME come here)')
     .option('--tag <tag>', 'also take jobs submitted with --tag TAG (repeatable)', collect, [])

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { action } from '../action.js';
+import { defineCommand } from './table.js';
 
 export function registerAnalyze(program: Command): void {
-  program
-    .command('analyze')
-    .description('report ops, parameters, MACs, quantization census and fusion opportunities of an ONNX model')
+  defineCommand(program, 'analyze')
     .argument('<model>', 'ONNX model file')
     .option('--json', 'print one JSON object instead of the table')
     .action(

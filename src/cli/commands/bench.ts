@@ -5,6 +5,7 @@ import { parseShape } from '../../bench/input.js';
 import { parseScenarios } from '../../bench/scenarios.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { action, parseNumberOption } from '../action.js';
+import { defineCommand } from './table.js';
 import { LIMITS, progressFor, providersOption, quietOption, roundsOption, runsOption, timeoutOption, warmupOption } from '../options.js';
 import { addStoreOptions, recordRun, type StoreFlags } from '../store.js';
 import { warnProviderFallbacks } from '../warnings.js';
@@ -25,9 +26,7 @@ interface BenchFlags extends StoreFlags {
 }
 
 export function registerBench(program: Command): void {
-  const command = program
-    .command('bench')
-    .description('benchmark ONNX models in isolated child processes (controlled 1-thread, practical all-core, thread sweep)')
+  const command = defineCommand(program, 'bench')
     .argument('<models...>', 'ONNX model files')
     .option('--scenario <name>', 'controlled | practical | sweep | all (or a comma list)', 'controlled')
     .addOption(runsOption('timed runs per model and scenario, pooled over the rounds', 100))

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { DEFAULT_IMGSZ, DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, resolveBuildOptions } from '../../models/build.js';
+import { DEFAULT_IMGSZ, DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, resolveBuildOptions } from '../../models/build-options.js';
 import { action, parseNumberOption } from '../action.js';
+import { defineCommand } from './table.js';
 import { LIMITS, progressFor, quietOption } from '../options.js';
 
 interface ConvertFlags {
@@ -13,9 +14,7 @@ interface ConvertFlags {
 }
 
 export function registerConvert(program: Command): void {
-  program
-    .command('convert')
-    .description('convert a YOLOv5 / Ultralytics (YOLOv5u, YOLOv8, YOLO11) .pt checkpoint to ONNX, natively and safely (no Python, nothing in the file is executed)')
+  defineCommand(program, 'convert')
     .argument('<checkpoint>', '.pt checkpoint file')
     .requiredOption('-o, --output <model.onnx>', 'ONNX file to write')
     .option('--imgsz <pixels>', 'square input size, a multiple of the stride 32', parseNumberOption('--imgsz', LIMITS.imgsz.min, LIMITS.imgsz.max, true), DEFAULT_IMGSZ)

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../action.js';
+import { defineCommand } from './table.js';
 import { portOption } from '../options.js';
 import { addStoreOptions, type StoreFlags } from '../store.js';
 
@@ -12,9 +13,7 @@ interface DemoFlags extends StoreFlags {
 }
 
 export function registerDemo(program: Command): void {
-  const command = program
-    .command('demo')
-    .description('serve a page that runs the models in the browser (camera or file) and benchmarks the device it runs on')
+  const command = defineCommand(program, 'demo')
     .option('--model <onnx...>', 'ONNX models to offer (one or more)')
     .option('--run <dir>', 'an `edgeopt run` output folder: offer its variants and append device results to its results.json')
     .option('--results <file>', 'where device results go with --model (default: demo-results.json beside the first model)')

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DISPLAY_THRESHOLDS } from '../../eval/decode.js';
 import { action, parseNumberOption } from '../action.js';
+import { defineCommand } from './table.js';
 import { imgszOption, progressFor, providersOption, quietOption } from '../options.js';
 import { addContractOptions, contractFlagsFrom, type ContractOptionFlags } from '../contract-options.js';
 
@@ -17,9 +18,7 @@ interface DetectFlags extends ContractOptionFlags {
 }
 
 export function registerDetect(program: Command): void {
-  const command = program
-    .command('detect')
-    .description('detect objects in images, a folder or videos with an ONNX YOLO model, writing annotated copies and detections.json')
+  const command = defineCommand(program, 'detect')
     .argument('<model>', 'ONNX detector (its contract says how to feed and read it; see edgeopt inspect) or a .pt checkpoint (converted on the fly)')
     .argument('<input>', 'an image, a video (.mp4 .mov .avi .mkv .webm; needs ffmpeg) or a folder of them')
     .requiredOption('-o, --output <dir>', 'folder for annotated files and detections.json')
@@ -41,7 +40,7 @@ export function registerDetect(program: Command): void {
         const { countByName, formatDetectReport } = await import('../../detect/format.js');
         const names = flags.classes ? await readNamesFile(flags.classes) : undefined;
         if (/\.(pt|pth)$/i.test(model)) progress.step(`converting ${model} to ONNX`);
-        const contract = contractFlagsFrom(flags);
+        const contract = await contractFlagsFrom(flags);
         const { parseProviders } = await import('../../runtime/providers.js');
         const session = { providers: parseProviders(flags.providers) };
         const report = await withOnnxModel(model, (onnx) => runDetect(onnx, input, {

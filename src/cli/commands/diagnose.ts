@@ -3,6 +3,7 @@ import type { Profile } from '../../diagnose/profile.js';
 import { parseShape } from '../../bench/input.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { action } from '../action.js';
+import { defineCommand } from './table.js';
 import { progressFor, providersOption, quietOption, runsOption, timeoutOption, warmupOption } from '../options.js';
 import { warnProviderFallbacks } from '../warnings.js';
 
@@ -19,9 +20,7 @@ interface DiagnoseFlags {
 }
 
 export function registerDiagnose(program: Command): void {
-  program
-    .command('diagnose')
-    .description('profile a model with onnxruntime and explain where its time goes (optionally against a baseline)')
+  defineCommand(program, 'diagnose')
     .argument('<model>', 'ONNX model file')
     .option('--baseline <model>', 'baseline model (e.g. the FP32 original) to compare op by op')
     .option('--scenario <name>', 'controlled | practical', 'controlled')

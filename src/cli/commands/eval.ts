@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseMaxBad } from '../../util/data-quality.js';
 import { action, parseNumberOption } from '../action.js';
+import { defineCommand } from './table.js';
 import { LIMITS, countParser, deprecatedAlias, evalImagesOption, imgszOption, progressFor, providersOption, quietOption } from '../options.js';
 import { addStoreOptions, recordRun, type StoreFlags } from '../store.js';
 import { addContractOptions, contractFlagsFrom, type ContractOptionFlags } from '../contract-options.js';
@@ -25,9 +26,7 @@ interface EvalFlags extends StoreFlags, ContractOptionFlags {
 
 export function registerEval(program: Command): void {
   const evalImages = evalImagesOption('evaluate only the first N images');
-  const command = program
-    .command('eval')
-    .description('measure COCO-style mAP of a YOLO ONNX model on a dataset: YOLO folder, Ultralytics data.yaml, COCO JSON or Pascal VOC')
+  const command = defineCommand(program, 'eval')
     .argument('<model>', 'ONNX detector (its contract says how to feed and read it; see edgeopt inspect)')
     .requiredOption('--data <path>', 'a YOLO folder (images/ + labels/), a VOC folder (Annotations/ + JPEGImages/), a data.yaml (its val split) or a COCO annotations .json')
     .option('--images <dir>', 'where the images of a COCO .json (or VOC folder) are, when not where their file names say')
@@ -59,7 +58,7 @@ export function registerEval(program: Command): void {
         const session = { providers: parseProviders(flags.providers) };
         progress.step(`evaluating ${model} on ${flags.data}`);
         const result = await evaluateModel(model, flags.data, {
-          contract: contractFlagsFrom(flags),
+          contract: await contractFlagsFrom(flags),
           images: flags.images,
           maxBad: flags.maxBad,
           strict: flags.strict,

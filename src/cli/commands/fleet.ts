@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action, parseNumberOption } from '../action.js';
+import { defineCommand } from './table.js';
 import { STORE_FLAG_HELP, openFleetStore } from '../store.js';
 
 /**
@@ -30,7 +31,7 @@ interface SubmitFlags {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerFleet(program: Command): void {
-  const fleet = program.command('fleet').description('benchmark on many devices through a PostgreSQL job queue (agents run `edgeopt agent`)');
+  const fleet = defineCommand(program, 'fleet');
 
   fleet
     .command('submit')

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { action, parseNumberOption } from '../action.js';
+import { defineCommand } from './table.js';
 import { STORE_FLAG_HELP } from '../store.js';
 
 interface HistoryFlags {
@@ -14,9 +15,7 @@ interface HistoryFlags {
 }
 
 export function registerHistory(program: Command): void {
-  program
-    .command('history')
-    .description('what was measured, where and when (from the results store), and which changes between runs are beyond noise')
+  defineCommand(program, 'history')
     .option('--store <url>', STORE_FLAG_HELP)
     .option('--model <name>', 'only this model (its name, or a prefix of a model file sha256)')
     .option('--device <name>', 'only this device')

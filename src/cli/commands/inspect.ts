@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { EdgeoptError } from '../../util/errors.js';
 import { action } from '../action.js';
+import { defineCommand } from './table.js';
 import { addContractOptions, contractFlagsFrom, type ContractOptionFlags } from '../contract-options.js';
 
 interface InspectFlags extends ContractOptionFlags {
@@ -9,8 +10,10 @@ interface InspectFlags extends ContractOptionFlags {
 }
 
 async function inspectOnnx(file: string, flags: InspectFlags): Promise<void> {
-  const { readContract, formatContract } = await import('../../eval/contract/index.js');
-  const resolved = await readContract(file, contractFlagsFrom(flags));
+  // The two modules it needs, not the contract index (whose feed builder loads sharp).
+  const { readContract } = await import('../../eval/contract/read.js');
+  const { formatContract } = await import('../../eval/contract/format.js');
+  const resolved = await readContract(file, await contractFlagsFrom(flags));
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(resolved, null, 2)}\n`);
     return;
@@ -31,9 +34,7 @@ async function listDecoders(): Promise<void> {
 }
 
 export function registerInspect(program: Command): void {
-  const command = program
-    .command('inspect')
-    .description('show what a PyTorch .pt checkpoint holds (read safely: nothing in the file is executed), or the model contract of an ONNX model and where each field came from')
+  const command = defineCommand(program, 'inspect')
     .argument('[model]', 'a torch.save checkpoint (YOLOv5, Ultralytics YOLOv5u/v8/11) or an ONNX model')
     .option('--json', 'print one JSON object instead of a table')
     .option('--decoders', 'list the output decoders and their --decoder keys');

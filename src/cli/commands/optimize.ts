@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { REWRITES } from '../../optimize/rewrites/index.js';
+import { DEFAULT_REWRITE_NAMES, REWRITE_NAMES } from '../../optimize/rewrites/names.js';
 import { action } from '../action.js';
+import { defineCommand } from './table.js';
 
 interface OptimizeFlags {
   output: string;
@@ -9,12 +10,10 @@ interface OptimizeFlags {
 }
 
 export function registerOptimize(program: Command): void {
-  program
-    .command('optimize')
-    .description('apply exact graph rewrites that make a model faster without changing its outputs (run before quantize)')
+  defineCommand(program, 'optimize')
     .argument('<model>', 'input ONNX model')
     .requiredOption('-o, --output <path>', 'where to write the rewritten model')
-    .option('--rewrites <list>', `comma-separated rewrites to apply (${Object.keys(REWRITES).join(', ')}; default: ${Object.keys(REWRITES).filter((n) => REWRITES[n]!.byDefault !== false).join(', ')})`)
+    .option('--rewrites <list>', `comma-separated rewrites to apply (${REWRITE_NAMES.join(', ')}; default: ${DEFAULT_REWRITE_NAMES.join(', ')})`)
     .option('--json', 'print one JSON object instead of the summary')
     .action(
       action(async (modelPath: string, flags: OptimizeFlags) => {

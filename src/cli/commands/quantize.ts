@@ -9,6 +9,7 @@ import { QUANTIZE_MODE_NAMES } from '../../quantize/mode-names.js';
 import { parseMaxBad } from '../../util/data-quality.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { action, parseNumberOption } from '../action.js';
+import { defineCommand } from './table.js';
 import { addContractOptions, contractFlagsFrom, type ContractOptionFlags } from '../contract-options.js';
 import { LIMITS, calibImagesOption, countParser, deprecatedAlias, evalImagesOption, progressFor, quietOption } from '../options.js';
 
@@ -45,9 +46,7 @@ interface QuantizeFlags extends ContractOptionFlags {
 
 export function registerQuantize(program: Command): void {
   const calibImages = calibImagesOption('static: use at most this many calibration images');
-  const command = program
-    .command('quantize')
-    .description('make an INT8 or FP16 variant of an ONNX model (dynamic INT8, static QDQ INT8 with calibration, FP16, accuracy-aware mixed INT8/float), or rebuild the FP32 model of a quantized one (dequantize)')
+  const command = defineCommand(program, 'quantize')
     .argument('<model>', 'input ONNX model')
     .requiredOption('-o, --output <path>', 'where to write the quantized model')
     .option('--mode <mode>', `quantization mode (${QUANTIZE_MODE_NAMES.join(', ')}, or auto: search this model's fastest INT8 configuration on this device within --max-drop)`, 'dynamic')
@@ -81,7 +80,7 @@ export function registerQuantize(program: Command): void {
   addContractOptions(command)
     .action(
       action(async (modelPath: string, flags: QuantizeFlags) => {
-        const contractFlags = contractFlagsFrom(flags);
+        const contractFlags = await contractFlagsFrom(flags);
         const { isQuantizeModeName, modes, quantizeModelFile } = await import('../../quantize/index.js');
         if (flags.recipe) flags.mode = 'recipe';
         if (flags.mode !== 'auto' && flags.mode !== 'recipe' && !isQuantizeModeName(flags.mode)) {

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { dirname, join } from 'node:path';
 import { action } from '../action.js';
+import { defineCommand } from './table.js';
 
 export function registerReport(program: Command): void {
-  program
-    .command('report')
-    .description('re-render report.md and the SVG charts from a results.json (e.g. after devices reported from the demo)')
+  defineCommand(program, 'report')
     .argument('<results.json>', 'results written by edgeopt run')
     .action(
       action(async (path: string) => {

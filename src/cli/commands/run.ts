@@ -6,6 +6,7 @@ import { parseMaxBad } from '../../util/data-quality.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { stderrProgress } from '../../util/progress.js';
 import { action } from '../action.js';
+import { defineCommand } from './table.js';
 import { calibImagesOption, evalImagesOption, portOption, providersOption, quietOption, roundsOption, runsOption, timeoutOption, warmupOption } from '../options.js';
 import { addStoreOptions, recordRun, type StoreFlags } from '../store.js';
 import { addContractOptions, contractFlagsFrom, type ContractOptionFlags } from '../contract-options.js';
@@ -32,9 +33,7 @@ interface RunFlags extends StoreFlags, ContractOptionFlags {
 }
 
 export function registerRun(program: Command): void {
-  const command = program
-    .command('run')
-    .description('the whole loop: prepare the model, build FP32/FP16/dynamic INT8/static INT8 variants, evaluate, benchmark, profile, select, and write results.json + report.md')
+  const command = defineCommand(program, 'run')
     .option('-m, --model <model>', "a .onnx or .pt file, 'default' (built-in synthetic YOLOv5n), or yolov5n|yolov5nu|yolov8n (official file from the cache); default: the shared YOLOv5nu when present, else the built-in model")
     .option('-o, --output <dir>', 'output directory', 'edgeopt-out')
     .addOption(runsOption('timed runs per variant and scenario (more are added while the median is not known to ±2%)', 100))
@@ -66,7 +65,7 @@ export function registerRun(program: Command): void {
         const providers = parseProviders(flags.providers);
         const { runPipeline } = await import('../../pipeline/run.js');
         const { formatRunSummary } = await import('../../pipeline/summary.js');
-        const contract = contractFlagsFrom(flags);
+        const contract = await contractFlagsFrom(flags);
         const progress = stderrProgress({ quiet: flags.quiet });
         const outDir = resolve(flags.output);
         const controller = new AbortController();

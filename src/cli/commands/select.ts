@@ -2,11 +2,10 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { SelectScenario } from '../../select/select.js';
 import { action, parseNumberOption } from '../action.js';
+import { defineCommand } from './table.js';
 
 export function registerSelect(program: Command): void {
-  program
-    .command('select')
-    .description('pick the best variant in a results.json for this machine under your constraints, with the reasons in numbers')
+  defineCommand(program, 'select')
     .argument('<results.json>', 'results written by edgeopt run')
     .option('--max-latency-ms <ms>', 'largest acceptable median latency', parseNumberOption('--max-latency-ms', 0.001, 1e7))
     .option('--max-size-mb <mb>', 'largest acceptable model file size', parseNumberOption('--max-size-mb', 0.001, 1e6))

@@ -10,6 +10,7 @@ import { CandidateList } from './candidates.js';
 import { detr } from './detr.js';
 import { end2end } from './end2end.js';
 import { gfl } from './gfl.js';
+import { DECODER_NAMES } from './names.js';
 import { COMMON_PARAMS, param, parseDecoderFlag, type DecoderParams, type DecoderSpecText } from './params.js';
 import { ssd } from './ssd.js';
 import { EVIDENCE_RANK, type BoxSpace, type DecodeContext, type DecodeOptions, type DecoderFamily, type OutputSignature, type OutputTensor, type Recognition, type RecognitionContext } from './types.js';
@@ -20,7 +21,8 @@ import { yolox } from './yolox.js';
 
 export const DECODERS: readonly DecoderFamily[] = [yolov5, ultralytics, yoloAnchors, yolox, gfl, ssd, end2end, detr];
 
-export const DECODER_NAMES = DECODERS.map((d) => d.name);
+// The names alone live in names.ts, so that the CLI can list them without loading the decoders.
+export { DECODER_NAMES };
 
 export function decoderNamed(name: string): DecoderFamily | undefined {
   return DECODERS.find((d) => d.name === name);
