@@ -9,7 +9,8 @@ import { setMetadata, type MetadataStamp } from '../onnx/builder.js';
 import { loadModel, saveModel } from '../onnx/model-io.js';
 import type { LoadedModel } from '../onnx/types.js';
 import { assertNotQuantized } from '../quantize/already-quantized.js';
-import { calibrationImagePaths, takeFeedRecords, type CalibrationSource, type FeedBuilder } from '../quantize/calibrate/index.js';
+import type { ContractFlags } from '../eval/contract/types.js';
+import { calibrationImagePaths, takeFeedRecords, type CalibrationSample, type CalibrationSource, type FeedBuilder } from '../quantize/calibrate/index.js';
 import { collectOutputs, visitOutputs, type PlainOutput } from '../quantize/outputs.js';
 import { writeRecipe } from '../quantize/recipe.js';
 import { searchQuantization, type FidelityScore, type LatencyFigures, type PairedAccuracy, type SearchResult } from '../quantize/search/search.js';
@@ -23,8 +24,11 @@ import { silentProgress, type Progress } from '../util/progress.js';
  * (eval) to confirm.
  */
 export interface AutoQuantizeFileOptions {
-  /** Calibration images (folder or dataset file). The last `fidelityImages` of them are held out for steering. */
-  calib: string;
+  /**
+   * Calibration images (folder or dataset file): the last `fidelityImages` of them are held out for steering. Or
+   * ready samples (`edgeopt run` on the synthetic model: seeded noise), a calibration set and a disjoint steering set.
+   */
+  calib: string | ReadyCalibration;
   calibLimit?: number;
   calibFeeds?: FeedBuilder;
   maxBad?: number;
@@ -32,6 +36,8 @@ export interface AutoQuantizeFileOptions {
   /** Dataset for the paired mAP confirmation; without it accuracy is judged by output SQNR only (and said so). */
   evalData?: string;
   evalImages?: number;
+  /** The contract flags the eval data is read with (`edgeopt run`'s --preprocess/--decoder). */
+  evalContract?: ContractFlags;
   /** Largest mAP50-95 drop accepted, points (default 0.3). */
   maxDrop?: number;
   /** Search time budget, ms (default 10 min). */
@@ -43,10 +49,24 @@ export interface AutoQuantizeFileOptions {
   fidelityImages?: number;
   /** Timed runs per candidate and scenario in the verification benchmark (default 40). */
   benchRuns?: number;
+  /** Rounds of fresh processes in the verification benchmark (default 3). */
+  benchRounds?: number;
   /** Also measure the practical (all cores) scenario of verified candidates (default true). */
   practical?: boolean;
+  /** Time limit per profile or benchmark child process, ms. */
+  timeoutMs?: number;
+  /** Execution providers for the profiles and benchmarks, tried in order (default ['cpu']). */
+  providers?: string[];
   /** Write the recipe here (default: beside the output, `<out>.recipe.json`). */
   recipePath?: string;
+}
+
+/** Samples the caller made (the calibration one must be iterable more than once: bias correction reads it again). */
+export interface ReadyCalibration {
+  calibration: AsyncIterable<CalibrationSample>;
+  steering: AsyncIterable<CalibrationSample>;
+  /** What the samples are, in words ("8 seeded noise images"). */
+  description: string;
 }
 
 export interface AutoQuantizeFileResult {
@@ -77,21 +97,32 @@ export async function autoQuantizeFile(inPath: string, outPath: string, options:
     return path;
   };
   try {
-    // A fixed subset disjoint from calibration: the last images of the calibration set are held out for steering.
-    const all = await calibrationImagePaths(options.calib);
-    const held = Math.min(options.fidelityImages ?? 16, Math.floor(all.length / 4));
-    if (held < 1) throw new EdgeoptError(`--mode auto needs at least 4 calibration images (it holds a quarter out, up to 16, to steer on); ${options.calib} has ${all.length}`);
-    const calibrated = Math.min(options.calibLimit ?? Infinity, all.length - held);
     const quality = { maxBad: options.maxBad, strict: options.strict, onWarning: (line: string) => progress.warn(line) };
-    const calibration: CalibrationSource = { imageDir: options.calib, limit: calibrated, feeds: options.calibFeeds, quality };
-    const samples = await takeFeedRecords(model, { imageDir: options.calib, feeds: options.calibFeeds, quality }, held, all.length - held);
-    progress.step(`search: calibrating on ${calibrated} images, steering on ${samples.length} held-out images`);
+    let calibration: CalibrationSource;
+    let samples: Awaited<ReturnType<typeof takeFeedRecords>>;
+    if (typeof options.calib === 'string') {
+      // A fixed subset disjoint from calibration: the last images of the calibration set are held out for steering.
+      const all = await calibrationImagePaths(options.calib);
+      const held = Math.min(options.fidelityImages ?? 16, Math.floor(all.length / 4));
+      if (held < 1) throw new EdgeoptError(`--mode auto needs at least 4 calibration images (it holds a quarter out, up to 16, to steer on); ${options.calib} has ${all.length}`);
+      const calibrated = Math.min(options.calibLimit ?? Infinity, all.length - held);
+      calibration = { imageDir: options.calib, limit: calibrated, feeds: options.calibFeeds, quality };
+      samples = await takeFeedRecords(model, { imageDir: options.calib, feeds: options.calibFeeds, quality }, held, all.length - held);
+      progress.step(`search: calibrating on ${calibrated} images, steering on ${samples.length} held-out images`);
+    } else {
+      calibration = options.calib.calibration;
+      samples = await takeFeedRecords(model, options.calib.steering, options.fidelityImages ?? 16);
+      progress.step(`search: calibrating on ${options.calib.description}, steering on ${samples.length} held-out samples`);
+    }
     const reference = await collectOutputs(model, samples);
 
     let fp32Images: ImageMatches[] | undefined;
     const evalImages = async (path: string, warn: boolean): Promise<ImageMatches[]> => {
       const images: ImageMatches[] = [];
       await evaluateModel(path, options.evalData!, {
+        contract: options.evalContract,
+        // FP32 is checked first: under a contract that does not fit, every mAP (and so every drop) would be wrong.
+        check: warn,
         maxImages: options.evalImages,
         maxBad: options.maxBad,
         strict: options.strict,
@@ -111,7 +142,7 @@ export async function autoQuantizeFile(inPath: string, outPath: string, options:
       minSqnrDb: options.evalData ? undefined : MIN_SQNR_WITHOUT_EVAL_DB,
       measure: {
         profile: async (m, label) => {
-          const profile = await profileModel(await asFile(m, label), { runs: 10, warmup: 3, allNodes: true });
+          const profile = await profileModel(await asFile(m, label), { runs: 10, warmup: 3, allNodes: true, timeoutMs: options.timeoutMs, providers: options.providers });
           return (profile.nodes ?? []).map((n) => ({ name: n.name, opType: n.opType, ms: n.msPerRun }));
         },
         benchmark: async (candidates) => {
@@ -120,7 +151,7 @@ export async function autoQuantizeFile(inPath: string, outPath: string, options:
           const runs = options.benchRuns ?? 40;
           const scenarios = options.practical === false ? (['controlled'] as const) : (['controlled', 'practical'] as const);
           progress.step(`search: verifying ${candidates.length} candidate(s) against FP32 in the benchmark harness (${scenarios.join(' + ')}, isolated processes, rotated rounds)`);
-          const results = await benchmarkModels(paths, { scenarios: [...scenarios], runs, warmup: 5, rounds: 3, maxRuns: 2 * runs });
+          const results = await benchmarkModels(paths, { scenarios: [...scenarios], runs, warmup: 5, rounds: options.benchRounds ?? 3, maxRuns: 2 * runs, timeoutMs: options.timeoutMs, providers: options.providers });
           const figures = (path: string): LatencyFigures => {
             const controlled = results.find((r) => r.model === path && r.scenario === 'controlled');
             const practical = results.find((r) => r.model === path && r.scenario === 'practical');

@@ -1,5 +1,6 @@
 import { findings as profileFindings, type Profile } from '../diagnose/index.js';
 import type { RunResults } from '../results/schema.js';
+import { searchVerdictSentence } from './search-variant.js';
 
 /**
  * Findings derived from the numbers: profiles against FP32, plus size and accuracy facts.
@@ -31,6 +32,12 @@ export function explain(results: RunResults, profiles: Map<string, Profile>): { 
     }
     const s = v.benchmarks.controlled;
     if (s?.capHit) out.push(`${v.name}: the controlled median did not settle to ±${(s.targetCiRel * 100).toFixed(0)}% within ${s.runs} runs (CV ${(s.cv * 100).toFixed(1)}%); the machine was noisy.`);
+  }
+  if (results.search) {
+    // The search's verdict is a result either way; that it found nothing worth shipping is a headline.
+    const line = searchVerdictSentence(results.search);
+    out.push(`${line[0]!.toUpperCase()}${line.slice(1)}.`);
+    if (results.search.verdict === 'none') headlines.push(out[out.length - 1]!);
   }
   return { findings: out, headlines };
 }

@@ -31,7 +31,11 @@ export async function runPipeline(options: RunOptions): Promise<RunResults> {
     }
     results.status = results.errors.length === 0 ? 'complete' : 'partial';
   } catch (err) {
-    if (state.settings.signal?.aborted) throw err;
+    if (state.settings.signal?.aborted) {
+      // What exists now (e.g. the search's best configuration so far), with the report and its charts.
+      await writer.finish().catch(() => undefined);
+      throw err;
+    }
     state.fail('run', err);
     results.status = 'partial';
     await writer.finish().catch(() => undefined);

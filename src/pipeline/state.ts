@@ -7,7 +7,7 @@ import type { ScenarioName } from '../bench/scenarios.js';
 import type { Profile } from '../diagnose/index.js';
 import type { ContractFlags, ResolvedContract } from '../eval/contract/types.js';
 import type { MetadataStamp } from '../onnx/builder.js';
-import type { CalibrationSource } from '../quantize/calibrate/index.js';
+import type { CalibrationSample, CalibrationSource } from '../quantize/calibrate/index.js';
 import type { RunResults, VariantResult } from '../results/schema.js';
 import type { DataQualityOptions } from '../util/data-quality.js';
 import type { Progress } from '../util/progress.js';
@@ -35,8 +35,18 @@ export interface RunOptions {
   maxBad?: number;
   /** Fail at the first bad image or label. */
   strict?: boolean;
-  /** Only build these variants (fp32 is always included). */
+  /** Only build these variants (fp32 is always included); default: fp32-optimized, int8-dynamic, fp16, int8-auto. */
   variants?: string[];
+  /** The INT8 search (int8-auto): largest paired mAP50-95 drop accepted, points (default 0.3). */
+  maxDrop?: number;
+  /** The INT8 search's time budget, ms (default 10 minutes). */
+  searchBudgetMs?: number;
+  /**
+   * Told when the INT8 search starts (true) and ends (false). While it runs, an abort makes the search finish with
+   * its best configuration so far (verified and written, with its recipe) before the run stops: the CLI's first
+   * Ctrl-C waits for that, a second one exits at once.
+   */
+  onSearch?: (active: boolean) => void;
   profileRuns?: number;
   /** Per child-process time limit. */
   timeoutMs?: number;
@@ -58,9 +68,12 @@ export interface RunSettings {
   evalImages?: number;
   calibImages?: number;
   variants?: string[];
+  maxDrop?: number;
+  searchBudgetMs?: number;
   timeoutMs?: number;
   providers?: string[];
   signal?: AbortSignal;
+  onSearch?: (active: boolean) => void;
 }
 
 export interface RunState {
@@ -76,7 +89,7 @@ export interface RunState {
   contract: ResolvedContract;
   evalData?: string;
   calibData?: string;
-  calibration?: { source: CalibrationSource; description: string; note?: string };
+  calibration?: { source: CalibrationSource; description: string; note?: string; steering?: AsyncIterable<CalibrationSample> };
   dataRules: Pick<DataQualityOptions, 'maxBad' | 'strict'>;
   results: RunResults;
   writer: ResultsWriter;

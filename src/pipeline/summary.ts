@@ -1,6 +1,6 @@
 /** The summary `edgeopt run` prints on stdout: the variant table, the headline findings, the selection. */
 import { join } from 'node:path';
-import type { RunResults } from '../results/schema.js';
+import type { RunResults, SearchRecord } from '../results/schema.js';
 
 /** The run's summary; `outDir` is where results.json and report.md were written. */
 export function formatRunSummary(results: RunResults, outDir: string): string {
@@ -28,10 +28,26 @@ export function formatRunSummary(results: RunResults, outDir: string): string {
     const hint = results.contract.decoderSuggestion ? `; measured on labelled images: ${results.contract.decoderSuggestion}` : '';
     lines.push('', `accuracy and detection agreement not measured: ${results.contract.decoderProblem}${hint}`);
   }
+  if (results.search) lines.push('', ...searchLines(results.search));
   lines.push('');
   for (const f of results.headlines ?? results.findings) lines.push(`- ${f}`);
   if (results.headlines && results.findings.length > results.headlines.length) lines.push(`  (${results.findings.length} findings in all: see report.md)`);
   if (results.selection) lines.push('', results.selection.summary);
   lines.push('', `wrote ${join(outDir, 'results.json')} and ${join(outDir, 'report.md')}${results.status === 'partial' ? ' (PARTIAL: see errors in the report)' : ''}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The INT8 search in two or three lines: what it chose and how it measured, or why nothing was written. */
+function searchLines(s: SearchRecord): string[] {
+  const took = `${s.trace.length} steps in ${s.seconds.toFixed(0)} s${s.interrupted ? ', stopped early (budget or Ctrl-C): best so far kept' : ''}`;
+  if (s.verdict !== 'found' || !s.chosen) return [`int8-auto: not written: no INT8 configuration beats FP32 within the accuracy budget here (${took}): ${s.reason}`];
+  const c = s.chosen;
+  const accuracy = c.accuracy
+    ? `paired mAP50-95 drop ${c.accuracy.drop.toFixed(2)} (95% CI ${c.accuracy.ci[0].toFixed(2)} to ${c.accuracy.ci[1].toFixed(2)}, ${c.accuracy.images} images)`
+    : `output SQNR ${c.fidelity ? `${c.fidelity.score.toFixed(1)} dB` : 'not measured'} against FP32 (no mAP: ${'minSqnrDb' in s.accuracyBudget ? s.accuracyBudget.why : 'not measured'})`;
+  const r = s.recipe;
+  return [
+    `int8-auto: the INT8 search chose '${c.label}' (${took}): search verification ${c.latency.p50Ms.toFixed(1)} vs FP32 ${s.fp32.p50Ms.toFixed(1)} ms at 1 thread (${c.speedup.toFixed(2)}x, predicted ${c.predictedMs.toFixed(1)} ms), ${accuracy}`,
+    ...(r ? [`  recipe ${s.recipePath}: ${r.float.length} nodes float, ${Object.keys(r.calibration.overrides).length} per-tensor calibrations, bias correction ${r.biasCorrections ? 'on' : 'off'}, rewrites ${r.rewrites.join(', ') || 'none'} (search trace in report.md)`] : []),
+  ];
 }

@@ -2,15 +2,21 @@ import type { QuantizeOptions } from '../quantize/modes.js';
 import { EdgeoptError } from '../util/errors.js';
 
 /**
- * The variants `edgeopt run` builds from the FP32 model. Each is one quantizer call with fixed,
- * documented options, so a report row can always be reproduced with `edgeopt quantize`.
+ * The variants `edgeopt run` builds from the FP32 model. Each is one quantizer call with fixed, documented options,
+ * or (int8-auto) the INT8 search of `quantize --mode auto`, which writes its recipe beside the model: either way a
+ * report row can always be reproduced with `edgeopt quantize`. The INT8 candidate of a default run is the search's;
+ * the hand-tuned static presets stay available through `--variants` as reference points.
  */
 export interface VariantPlan {
   name: string;
   description: string;
   file: string;
-  /** Quantizer options; undefined for the FP32 original. */
+  /** Quantizer options; undefined for the FP32 original and the search. */
   quantize?: QuantizeOptions;
+  /** Found by the latency- and accuracy-aware INT8 search on this model and device (`quantize --mode auto`). */
+  search?: true;
+  /** Built when --variants is not given. */
+  byDefault: boolean;
   /** Needs calibration images (static INT8). */
   needsCalibration: boolean;
   /**
@@ -21,12 +27,13 @@ export interface VariantPlan {
 }
 
 export const VARIANT_PLANS: readonly VariantPlan[] = [
-  { name: 'fp32', description: 'original FP32 model', file: 'model.onnx', needsCalibration: false },
+  { name: 'fp32', description: 'original FP32 model', file: 'model.onnx', needsCalibration: false, byDefault: true },
   {
     name: 'fp32-optimized',
     description: "FP32 after edgeopt's exact graph rewrites (DFL softmax on the last axis): same outputs, no quantization",
     file: 'model_fp32_optimized.onnx',
     needsCalibration: false,
+    byDefault: true,
     fromOptimized: true,
   },
   {
@@ -35,6 +42,7 @@ export const VARIANT_PLANS: readonly VariantPlan[] = [
     file: 'model_int8_dynamic.onnx',
     quantize: { mode: 'dynamic', weightType: 'uint8' },
     needsCalibration: false,
+    byDefault: true,
   },
   {
     name: 'fp16',
@@ -42,6 +50,15 @@ export const VARIANT_PLANS: readonly VariantPlan[] = [
     file: 'model_fp16.onnx',
     quantize: { mode: 'fp16', keepIoTypes: true },
     needsCalibration: false,
+    byDefault: true,
+  },
+  {
+    name: 'int8-auto',
+    description: 'static QDQ INT8 found by the search on this device (quantize --mode auto): which nodes stay float, calibration per tensor and rewrites chosen from profiles, measured latency and paired accuracy; recipe beside the model',
+    file: 'model_int8_auto.onnx',
+    search: true,
+    needsCalibration: true,
+    byDefault: true,
   },
   {
     name: 'int8-static-full',
@@ -50,6 +67,7 @@ export const VARIANT_PLANS: readonly VariantPlan[] = [
     quantize: { mode: 'static', ops: 'all', excludeHead: 'decode', skipStem: true, method: 'percentile', percentile: 99.999 },
     needsCalibration: true,
     fromOptimized: true,
+    byDefault: false,
   },
   {
     name: 'int8-static-headconv',
@@ -58,6 +76,7 @@ export const VARIANT_PLANS: readonly VariantPlan[] = [
     quantize: { mode: 'static', ops: 'all', excludeHead: 'final-convs', skipStem: true, method: 'percentile', percentile: 99.999 },
     needsCalibration: true,
     fromOptimized: true,
+    byDefault: false,
   },
   {
     name: 'int8-static-conv',
@@ -66,6 +85,7 @@ export const VARIANT_PLANS: readonly VariantPlan[] = [
     quantize: { mode: 'static', ops: 'conv', excludeHead: 'decode', skipStem: true, method: 'percentile', percentile: 99.999 },
     needsCalibration: true,
     fromOptimized: true,
+    byDefault: false,
   },
   {
     name: 'int8-static-with-head',
@@ -74,8 +94,14 @@ export const VARIANT_PLANS: readonly VariantPlan[] = [
     quantize: { mode: 'static', ops: 'all', excludeHead: false, skipStem: false, method: 'minmax' },
     needsCalibration: true,
     fromOptimized: true,
+    byDefault: false,
   },
 ];
+
+/** The variants a run builds: fp32 always, then `--variants` when given, else the defaults. */
+export function plannedVariants(names: readonly string[] | undefined): VariantPlan[] {
+  return VARIANT_PLANS.filter((p) => p.name === 'fp32' || (names ? names.includes(p.name) : p.byDefault));
+}
 
 /** Fails with one line (the CLI prints the same) when a name is not one of the variants `edgeopt run` builds. */
 export function assertKnownVariants(names: readonly string[] | undefined): void {

@@ -1,6 +1,7 @@
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
-import type { RunResults, VariantResult } from '../results/schema.js';
+import type { RunResults, SearchRecord, VariantResult } from '../results/schema.js';
+import { searchCandidates } from './search.js';
 
 /**
  * Charts as standalone SVG, rendered by Vega in Node (no browser, no canvas): declarative specs are
@@ -162,6 +163,51 @@ function paretoChart(variants: VariantResult[]): Spec | undefined {
   } as Spec;
 }
 
+/**
+ * The INT8 search's candidates: latency (x) against output SQNR vs FP32 (y). Hollow points are the latency model's
+ * predictions; filled ones the verification benchmark's measurements, joined to their prediction; the dashed line
+ * is FP32's measured latency, so what lies left of it is faster. The chosen candidate is labelled.
+ */
+function searchChart(search: SearchRecord | undefined): Spec | undefined {
+  if (!search) return undefined;
+  const points = searchCandidates(search).filter((p) => p.predictedMs !== undefined && p.sqnrDb !== undefined);
+  if (points.length === 0) return undefined;
+  const rows = points.flatMap((p) => [
+    { label: p.label, phase: p.phase, latency: p.predictedMs!, sqnr: p.sqnrDb!, kind: 'predicted', chosen: p.chosen },
+    ...(p.measuredMs !== undefined ? [{ label: p.label, phase: p.phase, latency: p.measuredMs, sqnr: p.sqnrDb!, kind: 'measured', chosen: p.chosen }] : []),
+  ]);
+  const links = points.filter((p) => p.measuredMs !== undefined).map((p) => ({ from: p.predictedMs!, to: p.measuredMs!, sqnr: p.sqnrDb! }));
+  const fp32 = Number.isFinite(search.fp32.p50Ms) ? search.fp32.p50Ms : undefined;
+  const x = { field: 'latency', type: 'quantitative', title: 'latency, 1 thread (ms): hollow = predicted, filled = measured', scale: { zero: false } } as const;
+  const y = { field: 'sqnr', type: 'quantitative', title: 'output SQNR vs FP32 (dB, higher is better)', scale: { zero: false } } as const;
+  return {
+    ...base,
+    title: `INT8 search: ${points.length} candidates, latency vs fidelity${fp32 ? ' (dashed: FP32 measured)' : ''}`,
+    width: 460,
+    height: 300,
+    layer: [
+      { data: { values: links }, mark: { type: 'rule', color: 'gray', strokeDash: [2, 2] }, encoding: { x: { field: 'from', type: 'quantitative' }, x2: { field: 'to' }, y: { field: 'sqnr', type: 'quantitative' } } },
+      ...(fp32 ? [{ data: { values: [{ fp32 }] }, mark: { type: 'rule', color: 'crimson', strokeDash: [6, 4] }, encoding: { x: { field: 'fp32', type: 'quantitative' } } }] : []),
+      {
+        data: { values: rows },
+        mark: { type: 'point', size: 90 },
+        encoding: {
+          x,
+          y,
+          color: { field: 'phase', type: 'nominal', title: 'phase', scale: { scheme: 'tableau10' } },
+          fill: { condition: { test: "datum.kind === 'measured'", field: 'phase', type: 'nominal' }, value: 'transparent' },
+          shape: { condition: { test: 'datum.chosen', value: 'diamond' }, value: 'circle' },
+        },
+      },
+      {
+        data: { values: rows.filter((r) => r.chosen && r.kind === (rows.some((q) => q.chosen && q.kind === 'measured') ? 'measured' : 'predicted')).map((r) => ({ ...r, caption: `chosen: ${r.label}` })) },
+        mark: { type: 'text', align: 'left', dx: 8, dy: -8, fontSize: 10 },
+        encoding: { x, y, text: { field: 'caption', type: 'nominal' } },
+      },
+    ],
+  } as Spec;
+}
+
 /** Median latency of every variant on every device that reported (fleet agents and browsers). */
 function devicesChart(results: RunResults): Spec | undefined {
   const rows = (results.devices ?? []).flatMap((d) =>
@@ -194,6 +240,7 @@ export async function renderCharts(results: RunResults): Promise<Chart[]> {
     ['threads.svg', 'Thread scaling', threadsChart(results.variants)],
     ['pareto.svg', 'Size, latency and accuracy', paretoChart(results.variants)],
     ['devices.svg', 'Latency per device', devicesChart(results)],
+    ['search.svg', 'INT8 search', searchChart(results.search)],
   ];
   const charts: Chart[] = [];
   for (const [file, title, spec] of specs) if (spec) charts.push({ file, title, svg: await render(spec) });

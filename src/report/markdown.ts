@@ -3,13 +3,11 @@ import type { RunResults, VariantResult } from '../results/schema.js';
 import { describeDataQuality } from '../util/data-quality.js';
 import { speedRatioText } from '../util/speed.js';
 import type { Chart } from './charts.js';
+import { renderSearchSection } from './search.js';
+import { markdownTable } from './table.js';
 
-/** A Markdown table with right-aligned numeric columns. */
-export function markdownTable(header: string[], rows: Array<Array<string | number>>, numeric: boolean[] = []): string {
-  const align = header.map((_, i) => (numeric[i] ? '---:' : '---'));
-  const line = (cells: Array<string | number>) => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
-  return [line(header), `|${align.join('|')}|`, ...rows.map(line)].join('\n');
-}
+export { markdownTable } from './table.js';
+
 
 const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
@@ -104,7 +102,7 @@ export function renderReport(results: RunResults, charts: Chart[]): string {
   out.push('\n## Variants and size\n');
   out.push(markdownTable(
     ['variant', 'what it is', 'file MB', 'vs FP32', 'parameter MB', 'quantization ops'],
-    results.variants.map((v) => [v.name, v.description, mb(v.sizeBytes), !fp32 ? '–' : v === fp32 ? 'baseline' : `${(fp32.sizeBytes / v.sizeBytes).toFixed(2)}x smaller`, mb(v.analysis.parameterBytes), census(v)]),
+    results.variants.map((v) => [v.name, v.description, mb(v.sizeBytes), !fp32 ? '–' : v === fp32 ? 'baseline' : v.sizeBytes > 0 ? `${(fp32.sizeBytes / v.sizeBytes).toFixed(2)}x smaller` : 'not built', mb(v.analysis.parameterBytes), census(v)]),
     [false, false, true, false, true, false],
   ));
   out.push(chart('size.svg'));
@@ -180,6 +178,7 @@ export function renderReport(results: RunResults, charts: Chart[]): string {
     }
   }
   out.push(chart('pareto.svg'));
+  if (results.search) out.push(renderSearchSection(results.search, chart));
 
   if (results.findings.length) {
     out.push('\n## Findings\n');

@@ -2,6 +2,8 @@ import type { BenchStats } from '../bench/benchmark.js';
 import type { MachineProvenance } from '../bench/provenance.js';
 import type { DataQualitySummary } from '../util/data-quality.js';
 import type { ModelFamily } from '../models/family.js';
+import type { QuantizationRecipe } from '../quantize/recipe.js';
+import type { SearchResult } from '../quantize/search/search.js';
 
 export type { BrowserBackend, BrowserBenchFailure, BrowserBenchResult, BrowserDeviceInfo, BrowserDeviceReport } from './devices.js';
 
@@ -31,9 +33,29 @@ export interface RunResults {
   contract?: ContractRecord;
   /** Whether the FP32 model's decoded output made sense on the first labelled images; accuracy is reported only if it did. */
   accuracyCheck?: AccuracyCheck;
+  /** The INT8 search behind the int8-auto variant: its verdict, the recipe it chose and its trace (absent when not run). */
+  search?: SearchRecord;
   /** Browser benchmarks posted by `edgeopt demo` from other devices. */
   devices?: DeviceReport[];
   errors: Array<{ step: string; variant?: string; message: string }>;
+}
+
+/**
+ * `quantize --mode auto` inside `edgeopt run`: what it was asked (accuracy and time budget), what it measured
+ * (trace: every candidate with predicted and measured latency, fidelity and paired mAP), and the verdict. With
+ * 'found', `variant` is the model it wrote and `recipe` its configuration (also in `recipePath`, beside the model);
+ * with 'none', no model was written and `reason` says why, from the profile. Its own latency figures come from its
+ * verification benchmark; the variant's row in `variants` is measured again with the others, side by side.
+ */
+export interface SearchRecord extends Omit<SearchResult, 'model' | 'report' | 'recipe'> {
+  /** The variant it built ('int8-auto'), when the verdict is 'found'. */
+  variant?: string;
+  /** The recipe's file name inside the output directory (reproduce: `edgeopt quantize model.onnx -o x.onnx --recipe <it>`). */
+  recipePath?: string;
+  recipe?: QuantizationRecipe;
+  /** Largest paired mAP50-95 drop accepted (points), or the SQNR floor used without labelled data. */
+  accuracyBudget: { maxDrop: number; evalData?: string; evalImages?: number } | { minSqnrDb: number; why: string };
+  budgetMinutes: number;
 }
 
 export interface ModelInfo {

@@ -34,9 +34,12 @@ export function runSettings(options: RunOptions): RunSettings {
     evalImages: options.evalImages,
     calibImages: options.calibImages,
     variants: options.variants,
+    maxDrop: options.maxDrop,
+    searchBudgetMs: options.searchBudgetMs,
     timeoutMs: options.timeoutMs,
     providers: options.providers,
     signal: options.signal,
+    onSearch: options.onSearch,
   };
 }
 
@@ -134,6 +137,8 @@ export async function prepareRun(options: RunOptions): Promise<RunState> {
       results.errors.push({ step: stepName, variant: variant?.name, message });
       variant?.errors.push(`${stepName}: ${message}`);
       progress.warn(`${stepName}${variant ? ` (${variant.name})` : ''} failed: ${message}`);
+      // EDGEOPT_DEBUG=1 shows where a failed step failed, as the CLI does for an internal error.
+      if (process.env.EDGEOPT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     },
     checkAbort: () => {
       if (settings.signal?.aborted) throw new EdgeoptError('interrupted', { exitCode: 130 });

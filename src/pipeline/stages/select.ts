@@ -1,6 +1,7 @@
 /** Stages 7 and 8: findings in words from the measurements and profiles, then the best variant for this machine. */
 import { selectVariant } from '../../select/select.js';
 import { explain } from '../explain.js';
+import { searchVerdictSentence } from '../search-variant.js';
 import type { RunState } from '../state.js';
 
 export async function explainMeasurements(state: RunState): Promise<void> {
@@ -12,7 +13,11 @@ export async function explainMeasurements(state: RunState): Promise<void> {
 export async function selectBest(state: RunState): Promise<void> {
   state.stepLine('selecting the best variant for this machine');
   try {
-    state.results.selection = selectVariant(state.results, {}, 'controlled');
+    const selection = selectVariant(state.results, {}, 'controlled');
+    // No INT8 worth shipping is part of why this variant was chosen: say so beside the choice.
+    const search = state.results.search;
+    if (search?.verdict === 'none') selection.summary += `; ${searchVerdictSentence(search)}`;
+    state.results.selection = selection;
   } catch (err) {
     state.fail('select', err);
   }

@@ -15,16 +15,15 @@ import { calibrateStatic } from '../../quantize/static/index.js';
 import type { VariantAnalysis, VariantResult } from '../../results/schema.js';
 import type { Progress } from '../../util/progress.js';
 import type { RunState } from '../state.js';
-import { VARIANT_PLANS, type VariantPlan } from '../variants.js';
+import { searchVariant } from '../search-variant.js';
+import { plannedVariants, VARIANT_PLANS, type VariantPlan } from '../variants.js';
 
 export async function buildVariants(state: RunState): Promise<void> {
   const { settings, results, progress, fp32Path, calibration, stamp } = state;
   const { outDir } = settings;
   const skipped = results.settings.skipped;
   state.stepLine('building variants');
-  const plans = VARIANT_PLANS.filter((p) => p.name === 'fp32' || !settings.variants || settings.variants.includes(p.name)).filter(
-    (p) => !(p.needsCalibration && !calibration),
-  );
+  const plans = plannedVariants(settings.variants).filter((p) => !(p.needsCalibration && !calibration));
   // When no exact rewrite matches (e.g. an anchor-based YOLOv5 has no DFL) the fromOptimized variants start from the original.
   const optimizedPath = join(outDir, VARIANT_PLANS.find((p) => p.name === 'fp32-optimized')!.file);
   let optimizedApplies = false;
@@ -40,9 +39,9 @@ export async function buildVariants(state: RunState): Promise<void> {
   }
   const sourceOf = (plan: VariantPlan) => (plan.fromOptimized && optimizedApplies ? optimizedPath : fp32Path);
   let calibrationData: CalibrationData | undefined;
-  if (calibration && plans.some((p) => p.needsCalibration)) {
-    // One calibration pass serves every static variant (each picks its method and tensors from it).
-    const calibrated = plans.find((p) => p.needsCalibration)!;
+  if (calibration && plans.some((p) => p.needsCalibration && !p.search)) {
+    // One calibration pass serves every static preset (each picks its method and tensors from it); the search calibrates its own candidates.
+    const calibrated = plans.find((p) => p.needsCalibration && !p.search)!;
     try {
       calibrationData = await calibrateStatic(await loadModel(sourceOf(calibrated)), calibration.source, { progress });
       if (calibrationData.dataQuality) (results.dataQuality ??= {}).calibration = calibrationData.dataQuality;
@@ -52,6 +51,10 @@ export async function buildVariants(state: RunState): Promise<void> {
   }
   for (const plan of plans) {
     state.checkAbort();
+    if (plan.search) {
+      await buildSearchVariant(state, plan);
+      continue;
+    }
     if (plan.needsCalibration && !calibrationData) continue;
     if (plan.name === 'fp32-optimized' && !optimizedApplies) continue;
     const variant = await buildVariant(plan, sourceOf(plan), outDir, calibrationData, progress, stamp).catch((err) => {
@@ -64,12 +67,33 @@ export async function buildVariants(state: RunState): Promise<void> {
       // An already-quantized --model: the baseline is its FP32 rebuild, and the file itself is measured beside it.
       variant.description = 'FP32 rebuilt from the quantized model (quantize --mode dequantize)';
       const { original } = state.source;
-      const plan = { name: 'original', description: original.description, file: original.file, needsCalibration: false };
+      const plan = { name: 'original', description: original.description, file: original.file, needsCalibration: false, byDefault: true };
       results.variants.push(await buildVariant(plan, join(outDir, plan.file), outDir, undefined, progress, stamp));
     }
     await state.writer.save();
   }
   state.built = results.variants.filter((v) => v.sizeBytes > 0);
+}
+
+/** int8-auto: the search writes the model (or, finding none worth shipping, nothing: recorded in results.search). */
+async function buildSearchVariant(state: RunState, plan: VariantPlan): Promise<void> {
+  const { results, settings } = state;
+  try {
+    const found = await searchVariant(state, plan);
+    if (found) {
+      const variant = emptyVariant(plan);
+      const path = join(settings.outDir, found.file);
+      variant.sizeBytes = (await stat(path)).size;
+      variant.analysis = toAnalysis(analyzeModel(await loadModel(path), { fileBytes: variant.sizeBytes }));
+      variant.build = { seconds: results.search?.seconds ?? 0, details: { ...(found.report as Record<string, unknown>), recipe: results.search?.recipePath } };
+      results.variants.push(variant);
+    }
+  } catch (err) {
+    const failed = emptyVariant(plan);
+    state.fail('search', err, failed);
+    results.variants.push(failed);
+  }
+  await state.writer.save();
 }
 
 const toAnalysis = (a: ReturnType<typeof analyzeModel>): VariantAnalysis => ({

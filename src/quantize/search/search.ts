@@ -311,7 +311,8 @@ export async function searchQuantization(model: LoadedModel, options: SearchOpti
     fallback.candidates.push(candidate(`fallback ${k + 1}: ${units.units[u]!.nodes[0]} float`, int8, bestExtra(best), new Map(reasons)));
   }
   // Every verified candidate has its fidelity (without eval data it is what accepts or rejects it).
-  for (const c of fallback.candidates) if (!c.fidelity && !options.signal?.aborted) await evaluate(c, 'candidate');
+  // After Ctrl-C the best so far still gets its fidelity (one pass over the held-out images): without it, it could not be accepted.
+  for (const c of fallback.candidates) if (!c.fidelity && (c === best || !options.signal?.aborted)) await evaluate(c, 'candidate');
 
   // 4. Verify end to end in the harness (isolated processes, interleaved with FP32), then accuracy.
   const verified = fallback.candidates;
