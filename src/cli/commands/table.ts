@@ -59,7 +59,7 @@ export const COMMAND_TABLE = [
   {
     name: 'run',
     usage: '[options]',
-    description: 'the whole loop: prepare the model, build FP32/FP16/dynamic INT8 variants and search this device's INT8 configuration (static presets on request), evaluate, benchmark, profile, select, and write results.json + report.md',
+    description: 'the whole loop: prepare the model, build FP32/FP16/dynamic INT8 variants and search the INT8 configuration for this device (static presets on request), evaluate, benchmark, profile, select, and write results.json + report.md',
   },
   {
     name: 'select',
