@@ -68,8 +68,9 @@ export function portOption(description: string, defaultValue: number): Option {
 }
 
 /** `--providers cuda,cpu`: kept as text here and parsed by the runtime in the action (it loads onnxruntime). */
-export function providersOption(): Option {
-  return new Option('--providers <list>', 'execution providers to try in order, falling back explicitly (e.g. cuda,cpu)').default('cpu');
+export function providersOption(which?: string): Option {
+  const text = 'execution providers to try in order, falling back explicitly (e.g. cuda,cpu)';
+  return new Option('--providers <list>', which ? `${text}, ${which}` : text).default('cpu');
 }
 
 /** `-q, --quiet` on every command that reports progress on stderr. */

@@ -14,6 +14,8 @@ import { calibrationImagePaths, takeFeedRecords, type CalibrationSample, type Ca
 import { collectOutputs, visitOutputs, type PlainOutput } from '../quantize/outputs.js';
 import { writeRecipe } from '../quantize/recipe.js';
 import { searchQuantization, type FidelityScore, type LatencyFigures, type PairedAccuracy, type SearchResult } from '../quantize/search/search.js';
+import { announceProviderFallback } from '../runtime/fallback.js';
+import type { SessionConfig } from '../runtime/runtime.js';
 import { EdgeoptError } from '../util/errors.js';
 import { silentProgress, type Progress } from '../util/progress.js';
 
@@ -55,7 +57,10 @@ export interface AutoQuantizeFileOptions {
   practical?: boolean;
   /** Time limit per profile or benchmark child process, ms. */
   timeoutMs?: number;
-  /** Execution providers for the profiles and benchmarks, tried in order (default ['cpu']). */
+  /**
+   * Execution providers, tried in order with an explicit fallback (default ['cpu']), for the sessions the search
+   * opens here: reference and candidate outputs, profiles, the verification benchmark and the accuracy runs.
+   */
   providers?: string[];
   /** Write the recipe here (default: beside the output, `<out>.recipe.json`). */
   recipePath?: string;
@@ -114,7 +119,8 @@ export async function autoQuantizeFile(inPath: string, outPath: string, options:
       samples = await takeFeedRecords(model, options.calib.steering, options.fidelityImages ?? 16);
       progress.step(`search: calibrating on ${options.calib.description}, steering on ${samples.length} held-out samples`);
     }
-    const reference = await collectOutputs(model, samples);
+    const session = options.providers ? { providers: options.providers } : undefined;
+    const reference = await collectOutputs(model, samples, session);
 
     let fp32Images: ImageMatches[] | undefined;
     const evalImages = async (path: string, warn: boolean): Promise<ImageMatches[]> => {
@@ -128,6 +134,7 @@ export async function autoQuantizeFile(inPath: string, outPath: string, options:
         strict: options.strict,
         onWarning: warn ? (line) => progress.warn(line) : undefined,
         onImage: (_, gt, detections) => images.push(matchImage(gt, detections)),
+        session,
       });
       return images;
     };
@@ -143,6 +150,7 @@ export async function autoQuantizeFile(inPath: string, outPath: string, options:
       measure: {
         profile: async (m, label) => {
           const profile = await profileModel(await asFile(m, label), { runs: 10, warmup: 3, allNodes: true, timeoutMs: options.timeoutMs, providers: options.providers });
+          announceProviderFallback({ label, ...profile });
           return (profile.nodes ?? []).map((n) => ({ name: n.name, opType: n.opType, ms: n.msPerRun }));
         },
         benchmark: async (candidates) => {
@@ -152,6 +160,7 @@ export async function autoQuantizeFile(inPath: string, outPath: string, options:
           const scenarios = options.practical === false ? (['controlled'] as const) : (['controlled', 'practical'] as const);
           progress.step(`search: verifying ${candidates.length} candidate(s) against FP32 in the benchmark harness (${scenarios.join(' + ')}, isolated processes, rotated rounds)`);
           const results = await benchmarkModels(paths, { scenarios: [...scenarios], runs, warmup: 5, rounds: options.benchRounds ?? 3, maxRuns: 2 * runs, timeoutMs: options.timeoutMs, providers: options.providers });
+          for (const r of results) if (r.provenance.run) announceProviderFallback({ label: basename(r.model), ...r.provenance.run });
           const figures = (path: string): LatencyFigures => {
             const controlled = results.find((r) => r.model === path && r.scenario === 'controlled');
             const practical = results.find((r) => r.model === path && r.scenario === 'practical');
@@ -162,7 +171,7 @@ export async function autoQuantizeFile(inPath: string, outPath: string, options:
           };
           return { fp32: figures(inPath), candidates: paths.slice(1).map(figures) };
         },
-        fidelity: async (m) => outputFidelity(m, samples, reference),
+        fidelity: async (m) => outputFidelity(m, samples, reference, session),
         accuracy: options.evalData
           ? async (m): Promise<PairedAccuracy> => {
               if (!fp32Images) {
@@ -192,7 +201,7 @@ export async function autoQuantizeFile(inPath: string, outPath: string, options:
  * The steering figure: SQNR per output channel (a detector's box coordinates are in pixels, its class scores in
  * 0..1 — one SQNR over both would hear only the boxes), averaged in dB over channels and outputs, capped at 60 dB.
  */
-export async function outputFidelity(m: LoadedModel, samples: Parameters<typeof visitOutputs>[1], reference: PlainOutput[][]): Promise<FidelityScore> {
+export async function outputFidelity(m: LoadedModel, samples: Parameters<typeof visitOutputs>[1], reference: PlainOutput[][], session?: SessionConfig): Promise<FidelityScore> {
   const sums = new Map<string, { signal: Float64Array; noise: Float64Array }>();
   const whole = { signal: 0, noise: 0 };
   await visitOutputs(m, samples, (i, outputs) => {
@@ -214,7 +223,7 @@ export async function outputFidelity(m: LoadedModel, samples: Parameters<typeof 
         whole.noise += d * d;
       }
     }
-  });
+  }, { session });
   const db = (signal: number, noise: number) => (noise === 0 ? 60 : signal === 0 ? 0 : Math.min(60, 10 * Math.log10(signal / noise)));
   const perChannel: number[] = [];
   for (const s of sums.values()) for (let c = 0; c < s.signal.length; c++) if (s.signal[c]! > 0 || s.noise[c]! > 0) perChannel.push(db(s.signal[c]!, s.noise[c]!));

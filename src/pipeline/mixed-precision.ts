@@ -8,6 +8,7 @@ import { loadModel, saveModel } from '../onnx/model-io.js';
 import type { LoadedModel } from '../onnx/types.js';
 import { mixedPrecisionSearch, type MixedPrecisionReport } from '../quantize/mixed.js';
 import { staticQuantizeOptions, type StaticModeOptions } from '../quantize/static/index.js';
+import { announceProviderFallback } from '../runtime/fallback.js';
 import { silentProgress, type Progress } from '../util/progress.js';
 
 export interface MixedPrecisionFileOptions extends StaticModeOptions {
@@ -18,6 +19,11 @@ export interface MixedPrecisionFileOptions extends StaticModeOptions {
   evalImages?: number;
   /** Measure 1-thread latency of the fully quantized and the final model (default true). */
   measureLatency?: boolean;
+  /**
+   * Execution providers, tried in order with an explicit fallback (default ['cpu']), for every session of the search:
+   * calibration (unless calibrationSession says otherwise), output comparisons, mAP and the latency benchmark.
+   */
+  providers?: string[];
 }
 
 export interface MixedPrecisionFileResult {
@@ -44,17 +50,18 @@ export async function quantizeMixedPrecisionFile(inPath: string, outPath: string
   try {
     const model = await loadModel(inPath);
     const dataRules = { maxBad: options.maxBad, strict: options.strict === true };
+    const session = options.providers ? { providers: options.providers } : undefined;
     // Every candidate is scored on the same images: bad ones are named once, on the baseline run.
     let warn: ((line: string) => void) | undefined = (line) => progress.warn(line);
     const evaluate = async (path: string) => {
-      const r = await evaluateModel(path, options.evalData, { maxImages: options.evalImages, ...dataRules, onWarning: warn });
+      const r = await evaluateModel(path, options.evalData, { maxImages: options.evalImages, ...dataRules, onWarning: warn, session });
       warn = undefined;
       return r.map50_95 * 100;
     };
     progress.step(`measuring FP32 accuracy on ${options.evalData}`);
     const baselineMap = await evaluate(inPath);
-    const { maxDrop, evalData: _evalData, evalImages: _evalImages, measureLatency: _measureLatency, stamp, ...request } = options;
-    const quantize = staticQuantizeOptions({ ...request, progress });
+    const { maxDrop, evalData: _evalData, evalImages: _evalImages, measureLatency: _measureLatency, stamp, providers: _providers, ...request } = options;
+    const quantize = staticQuantizeOptions({ ...request, calibrationSession: request.calibrationSession ?? session, progress });
     const { model: result, report } = await mixedPrecisionSearch(model, {
       quantize,
       baselineMap,
@@ -64,7 +71,8 @@ export async function quantizeMixedPrecisionFile(inPath: string, outPath: string
         options.measureLatency === false
           ? undefined
           : async (candidate) => {
-              const [bench] = await benchmarkModels([await asFile(candidate)], { scenarios: ['controlled'], runs: 30, warmup: 5, rounds: 1 });
+              const [bench] = await benchmarkModels([await asFile(candidate)], { scenarios: ['controlled'], runs: 30, warmup: 5, rounds: 1, providers: options.providers });
+              if (bench?.provenance.run) announceProviderFallback({ label: 'mixed-precision candidate', ...bench.provenance.run });
               return bench?.stats?.p50Ms ?? Number.NaN;
             },
       progress,

@@ -9,7 +9,7 @@ export {
   type DynamicModeOptions,
   type DequantizeModeOptions,
 } from './modes.js';
-export { QUANTIZE_MODE_NAMES } from './mode-names.js';
+export { MODEL_MODE_NAMES, QUANTIZE_MODE_NAMES, SEARCH_MODE_NAMES } from './mode-names.js';
 export type { Fp16ModeOptions } from './fp16-mode.js';
 export { quantizeDynamic, MIN_DYNAMIC_OPSET, type DynamicQuantizeOptions } from './dynamic.js';
 export { quantizeModelFile, type QuantizeFileOptions, type QuantizeFileResult } from './file.js';

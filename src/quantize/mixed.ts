@@ -1,4 +1,5 @@
 import { ortNodeRuntime } from '../runtime/ort-node.js';
+import type { SessionConfig } from '../runtime/runtime.js';
 import { encodeModel } from '../onnx/model-io.js';
 import { floatData } from '../runtime/tensors.js';
 import { topologicalSort, indexGraph } from '../onnx/graph.js';
@@ -89,9 +90,9 @@ interface Output {
   dims: readonly number[];
 }
 
-async function runOutputs(model: LoadedModel, samples: Float32Array[]): Promise<Output[][]> {
+async function runOutputs(model: LoadedModel, samples: Float32Array[], config?: SessionConfig): Promise<Output[][]> {
   const { name, dims } = modelInputShape(model);
-  const session = await ortNodeRuntime.open(encodeModel(model), { graphOptimizationLevel: 'all' });
+  const session = await ortNodeRuntime.open(encodeModel(model), { graphOptimizationLevel: 'all', ...config });
   try {
     const results: Output[][] = [];
     for (const sample of samples) {
@@ -177,8 +178,9 @@ export async function mixedPrecisionSearch(
   let evaluations = 1;
   const fullLatency = options.measureLatency ? await options.measureLatency(full.model) : undefined;
   const samples = options.fidelitySamples ?? (await defaultFidelitySamples(model, options));
-  const reference = await runOutputs(model, samples);
-  const fullError = relativeError(reference, await runOutputs(full.model, samples));
+  const sessionConfig = options.quantize.calibrationSession;
+  const reference = await runOutputs(model, samples, sessionConfig);
+  const fullError = relativeError(reference, await runOutputs(full.model, samples, sessionConfig));
   progress.step(`fully quantized: mAP ${fullMap.toFixed(2)} (baseline ${options.baselineMap.toFixed(2)}), relative output error ${fullError.toFixed(4)}`);
 
   const steps: MixedPrecisionStep[] = [];
@@ -196,7 +198,7 @@ export async function mixedPrecisionSearch(
     for (const [i, block] of blocks.entries()) {
       const own = new Set(block.nodes);
       const variant = await build(everyBlock.filter((n) => !own.has(n)));
-      const error = relativeError(reference, await runOutputs(variant.model, samples));
+      const error = relativeError(reference, await runOutputs(variant.model, samples, sessionConfig));
       sensitivity.push({ ...block, fidelityGain: error });
       progress.tick('ranking layers', i + 1, blocks.length);
     }

@@ -9,7 +9,7 @@ import type { LoadedModel } from '../onnx/types.js';
 import { dequantizeModel } from './dequantize/index.js';
 import { quantizeDynamic, type DynamicQuantizeOptions } from './dynamic.js';
 import { fp16Mode, type Fp16ModeOptions } from './fp16-mode.js';
-import { QUANTIZE_MODE_NAMES } from './mode-names.js';
+import { MODEL_MODE_NAMES } from './mode-names.js';
 import { staticMode, type StaticModeOptions } from './static/index.js';
 import type { CommonModeOptions, QuantizeMode, QuantizeResult } from './types.js';
 
@@ -40,7 +40,7 @@ export const modes: ModeTable = {
 };
 
 export function isQuantizeModeName(name: string): name is QuantizeModeName {
-  return (QUANTIZE_MODE_NAMES as readonly string[]).includes(name) && Object.hasOwn(modes, name);
+  return (MODEL_MODE_NAMES as readonly string[]).includes(name) && Object.hasOwn(modes, name);
 }
 
 /** Runs the mode a request names on a loaded model (the input is never modified). */

@@ -4,6 +4,7 @@ import { optimizeGraph, resolveRewrites } from '../optimize/index.js';
 import { EdgeoptError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import type { Progress } from '../util/progress.js';
+import type { SessionConfig } from '../runtime/runtime.js';
 import type { CalibrationSource } from './calibrate/index.js';
 import { CALIBRATION_METHODS, type CalibrationMethod, type TensorRange } from './calibrate/methods.js';
 import { QUANT_TYPES, type QuantType } from './math.js';
@@ -127,7 +128,7 @@ export function recipeFromResult(name: string, choice: RecipeChoice, result: Sta
  * and either its stored ranges (default: the same model again) or, given `calibration`, ranges re-calibrated by its
  * methods on new images.
  */
-export async function quantizeWithRecipe(model: LoadedModel, recipe: QuantizationRecipe, options: { calibration?: CalibrationSource; progress?: Progress } = {}): Promise<StaticQuantizeResult> {
+export async function quantizeWithRecipe(model: LoadedModel, recipe: QuantizationRecipe, options: { calibration?: CalibrationSource; progress?: Progress; calibrationSession?: SessionConfig } = {}): Promise<StaticQuantizeResult> {
   if (recipe.model.nodes !== model.graph.node.length) {
     throw new EdgeoptError(`recipe was found for '${recipe.model.name}' (${recipe.model.nodes} nodes), this model has ${model.graph.node.length}: a recipe applies to the model it was found for`);
   }
@@ -145,7 +146,7 @@ export async function quantizeWithRecipe(model: LoadedModel, recipe: Quantizatio
     biasCorrection: options.calibration ? (recipe.biasCorrections ? true : false) : (recipe.biasCorrections ?? false),
   });
   const ranges: Record<string, TensorRange> = Object.fromEntries(Object.entries(recipe.tensors).map(([t, r]) => [t, { min: r.min, max: r.max }]));
-  const common = { ...base, progress: options.progress };
+  const common = { ...base, progress: options.progress, calibrationSession: options.calibrationSession };
   return quantizeStatic(rewritten, options.calibration ? { ...common, calibration: options.calibration } : { ...common, fixedRanges: ranges });
 }
 

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { LIMITS, calibImagesOption, countParser, deprecatedAlias, timeoutOption } from '../../src/cli/options.js';
 import { modes } from '../../src/quantize/index.js';
-import { QUANTIZE_MODE_NAMES } from '../../src/quantize/mode-names.js';
+import { MODEL_MODE_NAMES, QUANTIZE_MODE_NAMES } from '../../src/quantize/mode-names.js';
 
 /** A command with --calib-images and its old name, parsed like the CLI parses it; returns the options seen. */
 async function parse(args: string[]): Promise<{ opts: Record<string, unknown>; stderr: string }> {
@@ -41,7 +41,8 @@ describe('shared CLI flags', () => {
     expect((await parse([])).opts.timeoutS).toBe(600);
   });
 
-  it('lists the quantization modes the library implements', () => {
-    expect([...QUANTIZE_MODE_NAMES].sort()).toEqual(Object.keys(modes).sort());
+  it('lists the quantization modes the library implements, and every mode --mode accepts', () => {
+    expect([...MODEL_MODE_NAMES].sort()).toEqual(Object.keys(modes).sort());
+    expect(QUANTIZE_MODE_NAMES).toEqual(['dynamic', 'static', 'fp16', 'dequantize', 'auto']);
   });
 });

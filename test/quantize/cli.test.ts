@@ -42,7 +42,10 @@ describe('edgeopt quantize: bad input', () => {
   writeFileSync(good, tinyConvModel(17));
 
   it('rejects an unknown --mode and --weight-type', async () => {
-    await expectCleanFailure([good, '--mode', 'magic'], /unknown --mode 'magic' \(available: .*dynamic/);
+    // The error lists every mode --mode accepts, auto (the search) included.
+    await expectCleanFailure([good, '--mode', 'magic'], /unknown --mode 'magic' \(available: dynamic, static, fp16, dequantize, auto\)$/m);
+    await expectCleanFailure([good, '--mode', 'recipe'], /unknown --mode 'recipe'/);
+    await expectCleanFailure([good, '--providers', 'gpu'], /unknown execution provider\(s\) gpu/);
     await expectCleanFailure([good, '--weight-type', 'int4'], /unknown --weight-type 'int4'/);
   });
 

@@ -44,4 +44,25 @@ describe('execution providers', () => {
       rmSync(out, { recursive: true, force: true });
     }
   }, 240_000);
+
+  it.skipIf(!hasAssets)('quantize takes --providers: static calibration falls back with the same one warning', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'edgeopt-fallback-q-'));
+    try {
+      const model = asset('zoo', 'yolofastestv2_352.onnx');
+      const args = ['quantize', model, '-o', join(out, 'int8.onnx'), '--mode', 'static', '--calib', asset('coco128', 'images'), '--calib-images', '2', '--json'];
+      const r = await runCli([...args, '--providers', 'cuda,cpu']);
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout).report.mode).toBe('static');
+      const warnings = r.stderr.split('\n').filter((l) => l.includes('provider cuda'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^edgeopt: warning: .+: provider cuda unavailable \(.+\); ran on cpu$/);
+      // Only CUDA: the calibration session cannot open, and quantize says so in one line.
+      const only = await runCli([...args, '--providers', 'cuda']);
+      expect(only.status).not.toBe(0);
+      expect(only.stderr).toMatch(/^edgeopt: error: .*cuda/m);
+      expect(only.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

@@ -11,7 +11,7 @@ import { EdgeoptError } from '../../util/errors.js';
 import { action, parseNumberOption } from '../action.js';
 import { defineCommand } from './table.js';
 import { addContractOptions, contractFlagsFrom, type ContractOptionFlags } from '../contract-options.js';
-import { LIMITS, calibImagesOption, countParser, deprecatedAlias, evalImagesOption, progressFor, quietOption } from '../options.js';
+import { LIMITS, calibImagesOption, countParser, deprecatedAlias, evalImagesOption, progressFor, providersOption, quietOption } from '../options.js';
 
 interface QuantizeFlags extends ContractOptionFlags {
   output: string;
@@ -42,6 +42,7 @@ interface QuantizeFlags extends ContractOptionFlags {
   quiet?: boolean;
   recipe?: string;
   budgetMin?: number;
+  providers: string;
 }
 
 export function registerQuantize(program: Command): void {
@@ -49,7 +50,7 @@ export function registerQuantize(program: Command): void {
   const command = defineCommand(program, 'quantize')
     .argument('<model>', 'input ONNX model')
     .requiredOption('-o, --output <path>', 'where to write the quantized model')
-    .option('--mode <mode>', `quantization mode (${QUANTIZE_MODE_NAMES.join(', ')}, or auto: search this model's fastest INT8 configuration on this device within --max-drop)`, 'dynamic')
+    .option('--mode <mode>', `quantization mode: ${QUANTIZE_MODE_NAMES.join(' | ')} (auto: search this model's fastest INT8 configuration on this device within --max-drop)`, 'dynamic')
     .option('--recipe <file>', 'apply a recipe written by --mode auto (its ranges: the same model again; with --calib: re-calibrated by its methods)')
     .option('--budget-min <minutes>', 'auto: time budget of the search (default 10)', parseNumberOption('--budget-min', 0.1, 24 * 60))
     .option('--weight-type <type>', `weight storage type (${QUANT_TYPES.join(', ')}); dynamic default uint8, static always int8`)
@@ -74,6 +75,7 @@ export function registerQuantize(program: Command): void {
     .option('--max-drop <points>', 'auto: largest paired mAP50-95 drop accepted (default 0.3); static: accuracy-aware mixed precision, layers back to float until mAP50-95 drops at most this much (needs --eval)', parseNumberOption('--max-drop', 0, 100))
     .option('--eval <path>', 'dataset for --max-drop and for auto\'s paired mAP confirmation (YOLO or VOC folder, data.yaml, COCO JSON)')
     .addOption(evalImagesOption('evaluate --max-drop on at most this many images'))
+    .addOption(providersOption('for the sessions quantization opens: static calibration, mixed precision, auto'))
     .option('--json', 'print one JSON object instead of the summary')
     .addOption(quietOption());
   deprecatedAlias(command, '--calib-limit', calibImages, countParser('--calib-limit', LIMITS.images));
@@ -81,11 +83,13 @@ export function registerQuantize(program: Command): void {
     .action(
       action(async (modelPath: string, flags: QuantizeFlags) => {
         const contractFlags = await contractFlagsFrom(flags);
-        const { isQuantizeModeName, modes, quantizeModelFile } = await import('../../quantize/index.js');
-        if (flags.recipe) flags.mode = 'recipe';
-        if (flags.mode !== 'auto' && flags.mode !== 'recipe' && !isQuantizeModeName(flags.mode)) {
-          throw new EdgeoptError(`unknown --mode '${flags.mode}' (available: ${[...Object.keys(modes), 'auto'].join(', ')})`);
+        if (!(QUANTIZE_MODE_NAMES as readonly string[]).includes(flags.mode)) {
+          throw new EdgeoptError(`unknown --mode '${flags.mode}' (available: ${QUANTIZE_MODE_NAMES.join(', ')})`);
         }
+        const { isQuantizeModeName, quantizeModelFile } = await import('../../quantize/index.js');
+        const { parseProviders } = await import('../../runtime/providers.js');
+        const providers = parseProviders(flags.providers);
+        if (flags.recipe) flags.mode = 'recipe';
         const mode = flags.mode;
         if (flags.weightType !== undefined && !QUANT_TYPES.includes(flags.weightType as QuantType)) {
           throw new EdgeoptError(`unknown --weight-type '${flags.weightType}' (use ${QUANT_TYPES.join(' or ')})`);
@@ -109,15 +113,15 @@ export function registerQuantize(program: Command): void {
         const guessed = flags.calib ? unconfirmedPreprocessing(contract) : undefined;
         if (guessed) progress.warn(`calibrating with ${guessed}`);
         const stamp = contractStamp(contractFlags);
-        if (flags.mode === 'auto') return autoQuantize(modelPath, flags, { stamp, calibFeeds, progress });
-        if (flags.mode === 'recipe') return applyRecipe(modelPath, flags, { stamp, calibFeeds, progress });
+        if (flags.mode === 'auto') return autoQuantize(modelPath, flags, { stamp, calibFeeds, progress, providers });
+        if (flags.mode === 'recipe') return applyRecipe(modelPath, flags, { stamp, calibFeeds, progress, providers });
         if (!isQuantizeModeName(mode)) throw new EdgeoptError(`unknown --mode '${mode}'`);
-        const request = quantizeRequest(mode, flags, { exclude: splitList(flags.exclude), progress }, calibFeeds);
+        const request = quantizeRequest(mode, flags, { exclude: splitList(flags.exclude), progress }, calibFeeds, providers);
         const options = { ...request, stamp };
         if (flags.maxDrop !== undefined) {
           const { quantizeMixedPrecisionFile } = await import('../../pipeline/mixed-precision.js');
-          const staticRequest = quantizeRequest('static', flags, { exclude: splitList(flags.exclude), progress }, calibFeeds);
-          const mixed = await quantizeMixedPrecisionFile(modelPath, flags.output, { ...staticRequest, stamp: options.stamp, maxDrop: flags.maxDrop, evalData: flags.eval!, evalImages: flags.evalImages });
+          const staticRequest = quantizeRequest('static', flags, { exclude: splitList(flags.exclude), progress }, calibFeeds, providers);
+          const mixed = await quantizeMixedPrecisionFile(modelPath, flags.output, { ...staticRequest, stamp: options.stamp, maxDrop: flags.maxDrop, evalData: flags.eval!, evalImages: flags.evalImages, providers });
           process.stdout.write(flags.json ? `${JSON.stringify(mixed, null, 2)}\n` : formatMixedPrecision(mixed));
           return mixed.report.met ? 0 : 3;
         }
@@ -129,8 +133,8 @@ export function registerQuantize(program: Command): void {
 }
 
 /** The typed request for one mode, from the flags that mode reads (the others are ignored, as --help says). */
-function quantizeRequest<M extends QuantizeModeName>(mode: M, flags: QuantizeFlags, common: CommonModeOptions, calibFeeds: FeedBuilder | undefined): QuantizeOptions<M>;
-function quantizeRequest(mode: QuantizeModeName, flags: QuantizeFlags, common: CommonModeOptions, calibFeeds: FeedBuilder | undefined): QuantizeOptions {
+function quantizeRequest<M extends QuantizeModeName>(mode: M, flags: QuantizeFlags, common: CommonModeOptions, calibFeeds: FeedBuilder | undefined, providers: string[]): QuantizeOptions<M>;
+function quantizeRequest(mode: QuantizeModeName, flags: QuantizeFlags, common: CommonModeOptions, calibFeeds: FeedBuilder | undefined, providers: string[]): QuantizeOptions {
   const weightType = flags.weightType as QuantType | undefined; // checked against QUANT_TYPES above
   const perChannel = flags.perTensor ? false : flags.perChannel;
   switch (mode) {
@@ -154,6 +158,7 @@ function quantizeRequest(mode: QuantizeModeName, flags: QuantizeFlags, common: C
         ops: flags.ops === 'all' || flags.ops === 'conv' ? flags.ops : splitList(flags.ops),
         excludeHead: flags.excludeHead ? ((flags.headExclusion as HeadExclusion | undefined) ?? true) : false,
         skipStem: flags.skipStem,
+        calibrationSession: { providers },
       };
     case 'fp16':
       return { mode, ...common, keepIoTypes: flags.keepIoTypes, blockList: splitList(flags.fp16Block) };
@@ -166,6 +171,7 @@ interface Shared {
   stamp: import('../../onnx/builder.js').MetadataStamp;
   calibFeeds?: import('../../quantize/calibrate/index.js').FeedBuilder;
   progress: import('../../util/progress.js').Progress;
+  providers: string[];
 }
 
 /** --mode auto: the search; exit 3 when no INT8 configuration beats FP32 here within the accuracy budget. */
@@ -194,6 +200,7 @@ async function autoQuantize(modelPath: string, flags: QuantizeFlags, shared: Sha
       signal: controller.signal,
       progress: shared.progress,
       stamp: shared.stamp,
+      providers: shared.providers,
     });
     process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatAutoQuantize(result));
     if (result.search.verdict !== 'found') {
@@ -220,7 +227,7 @@ async function applyRecipe(modelPath: string, flags: QuantizeFlags, shared: Shar
     ? { imageDir: flags.calib, limit: flags.calibImages, feeds: shared.calibFeeds, quality: { maxBad: flags.maxBad, strict: flags.strict, onWarning: (line: string) => shared.progress.warn(line) } }
     : undefined;
   const quantizeStart = performance.now();
-  const { model: quantized, report } = await quantizeWithRecipe(model, recipe, { calibration, progress: shared.progress });
+  const { model: quantized, report } = await quantizeWithRecipe(model, recipe, { calibration, progress: shared.progress, calibrationSession: { providers: shared.providers } });
   const quantizeMs = performance.now() - quantizeStart;
   setMetadata(quantized, shared.stamp(quantized));
   const outputBytes = await saveModel(quantized, flags.output);
