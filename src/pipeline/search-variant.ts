@@ -14,6 +14,11 @@ import type { VariantPlan } from './variants.js';
 
 /** The search's default time budget inside a run (the issue's target for YOLOv5nu on a 2-core machine). */
 export const DEFAULT_SEARCH_BUDGET_MS = 10 * 60_000;
+/**
+ * The built-in synthetic model's: with random weights and noise images there is no accuracy to protect, only a
+ * latency to measure, so a short search says as much as a long one (and `run` on a fresh machine stays quick).
+ */
+export const SYNTHETIC_SEARCH_BUDGET_MS = 2 * 60_000;
 export const DEFAULT_SEARCH_MAX_DROP = 0.3;
 
 /** Runs the search; returns the written file's name and the quantizer's report when it found a configuration. */
@@ -21,7 +26,7 @@ export async function searchVariant(state: RunState, plan: VariantPlan): Promise
   const { settings, progress, calibration, results } = state;
   if (!calibration) return undefined;
   const outPath = join(settings.outDir, plan.file);
-  const budgetMs = settings.searchBudgetMs ?? DEFAULT_SEARCH_BUDGET_MS;
+  const budgetMs = settings.searchBudgetMs ?? (state.source.info.synthetic ? SYNTHETIC_SEARCH_BUDGET_MS : DEFAULT_SEARCH_BUDGET_MS);
   const maxDrop = settings.maxDrop ?? DEFAULT_SEARCH_MAX_DROP;
   // Paired mAP only where the run itself measures accuracy (a decoder, labelled data, real weights).
   const evalData = state.contract.contract.decoder && !state.source.info.synthetic ? state.evalData : undefined;

@@ -55,7 +55,7 @@ export function registerRun(program: Command): void {
       `only these variants besides fp32 (${VARIANT_PLANS.filter((p) => p.name !== 'fp32').map((p) => p.name).join(', ')}); default: ${VARIANT_PLANS.filter((p) => p.name !== 'fp32' && p.byDefault).map((p) => p.name).join(', ')} (the static presets are reference points for the search's int8-auto)`,
     )
     .option('--max-drop <points>', 'int8-auto: largest paired mAP50-95 drop the INT8 search accepts (default 0.3; without labelled data it accepts on output SQNR)', parseNumberOption('--max-drop', 0, 100))
-    .option('--budget-min <minutes>', 'int8-auto: time budget of the INT8 search (default 10)', parseNumberOption('--budget-min', 0.1, 24 * 60))
+    .option('--budget-min <minutes>', 'int8-auto: time budget of the INT8 search (default 10; 2 for the built-in synthetic model)', parseNumberOption('--budget-min', 0.1, 24 * 60))
     .addOption(timeoutOption('time limit per benchmark/profile child process, seconds'))
     .addOption(providersOption())
     .option('--demo', 'start the browser demo on the results when done')

@@ -24,6 +24,9 @@ const STEPS = 8;
 /** The options with the library's defaults; unknown variant names fail here, before any work. */
 export function runSettings(options: RunOptions): RunSettings {
   assertKnownVariants(options.variants);
+  // The search's limits are checked here, before any work, not after the variants before it were built.
+  if (options.maxDrop !== undefined && !(options.maxDrop >= 0)) throw new EdgeoptError(`max drop must be a number of mAP points >= 0, got ${String(options.maxDrop)}`);
+  if (options.searchBudgetMs !== undefined && !(options.searchBudgetMs > 0)) throw new EdgeoptError(`search budget must be a positive time, got ${String(options.searchBudgetMs)} ms`);
   return {
     outDir: options.outDir,
     runs: options.runs ?? RUN_DEFAULTS.runs,
