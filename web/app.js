@@ -1,12 +1,12 @@
 // The demo page: a frame source (camera, image or video file) → letterbox → onnxruntime-web in a
 // worker → edgeopt's own decode + NMS → boxes on a canvas, with live latency; plus the device benchmark.
 import { mean, percentile } from '/lib/bench/stats.js';
-import { DISPLAY_THRESHOLDS, decodeDetections } from '/lib/eval/decode.js';
+import { DISPLAY_THRESHOLDS } from '/lib/eval/decode.js';
 import { detectionLabel } from '/lib/detect/annotate.js';
 import { className } from '/lib/eval/names.js';
 import { benchmarkConfigs, benchmarkDevice, defaultDeviceName, deviceDescription, postResults } from './benchmark.js';
 import { Detector } from './detector.js';
-import { greyInput, letterboxFrame, toFrameDetections } from './frame.js';
+import { decodeFrame, frameFeeds, greyFeeds } from './frame.js';
 import { drawFrame } from './overlay.js';
 import { renderComparison } from './results-table.js';
 
@@ -174,12 +174,11 @@ async function processFrame(source) {
 
 async function detectAndDraw(live, frame, width, height) {
   const model = live.model;
-  const input = letterboxFrame(frame, width, height, model);
-  const { ms, output, dims } = await live.run({ data: input.data, dims: input.dims });
+  const { feeds, geometry } = frameFeeds(frame, width, height, model);
+  const { ms, outputs } = await live.run(feeds);
   const classNames = model.classNames;
-  const numClasses = classNames.length > 0 ? classNames.length : undefined;
   // A model the page cannot decode is still run and timed, but no box it cannot read is drawn.
-  const detections = model.detectionsNote ? [] : toFrameDetections(decodeDetections(output, dims, { ...DISPLAY_THRESHOLDS, numClasses }), input.geometry, width, height);
+  const detections = model.detectionsNote ? [] : decodeFrame(model, outputs, geometry, width, height, { ...DISPLAY_THRESHOLDS });
   drawFrame($('view'), frame, width, height, detections, classNames);
   state.frames += 1;
   state.sourceFrames += 1;
@@ -277,11 +276,10 @@ function benchmarkInputFor(model) {
   if (source) {
     const [width, height] = sourceSize(source);
     if (width && height) {
-      const { data, dims } = letterboxFrame(source.element, width, height, model);
-      return { data, dims };
+      return frameFeeds(source.element, width, height, model).feeds;
     }
   }
-  return greyInput(model);
+  return greyFeeds(model);
 }
 
 async function refreshComparison() {

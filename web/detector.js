@@ -58,14 +58,17 @@ export class Detector {
     return detector;
   }
 
-  /** One inference; the input buffer is transferred (unusable afterwards). Returns {ms, output, dims}. */
-  run(input) {
-    return this.#call('run', input, [input.data.buffer]);
+  /**
+   * One inference on every input the model takes (a feed record); the feed buffers are transferred (unusable
+   * afterwards). Returns {ms, outputs: [{name, dims, data}]} with every output in the model's order.
+   */
+  run(feeds) {
+    return this.#call('run', { feeds }, [...new Set(Object.values(feeds).map((t) => t.data.buffer))]);
   }
 
-  /** `warmup` untimed then `runs` timed inferences on one input; returns {timings}. */
-  bench(input, warmup, runs) {
-    return this.#call('bench', { ...input, warmup, runs });
+  /** `warmup` untimed then `runs` timed inferences on one feed record; returns {timings}. */
+  bench(feeds, warmup, runs) {
+    return this.#call('bench', { feeds, warmup, runs });
   }
 
   dispose() {

@@ -1,9 +1,11 @@
-// Frame → model input, and model boxes → frame pixels. The geometry, the preprocessing (border grey, scale,
-// channel packing) and the input-size fallback are edgeopt's own modules, the ones the CLI runs; the canvas
-// only resamples.
+// Frame → model feeds, and model boxes → frame pixels, by the model's contract (resize mode, pad, colour order,
+// scale, mean/std, layout, auxiliary inputs). The geometry, the preprocessing, the feeds and the input-size
+// fallback are edgeopt's own modules, the ones the CLI runs; the canvas only resamples.
+import { contractFeeds, toSourceDetections } from '/lib/eval/contract/feeds.js';
+import { decodeOutputs, decoderNamed } from '/lib/eval/decoders/index.js';
 import { inputSizeFromDims } from '/lib/image/input-size.js';
-import { letterboxGeometry, unletterboxBox } from '/lib/image/letterbox.js';
-import { YOLO_PREPROCESSING, packTensor, padTensor } from '/lib/image/preprocessing.js';
+import { resizeGeometry, unletterboxBox } from '/lib/image/letterbox.js';
+import { YOLO_PREPROCESSING, inputDims, packTensor, padTensor } from '/lib/image/preprocessing.js';
 import { float32ToFloat16Bits } from '/lib/util/float16.js';
 
 /**
@@ -11,6 +13,8 @@ import { float32ToFloat16Bits } from '/lib/util/float16.js';
  * @typedef {import('../src/image/letterbox.js').LetterboxGeometry} LetterboxGeometry
  * @typedef {import('../src/eval/decode.js').Detection} Detection
  * @typedef {{ data: Float32Array | Uint16Array, dims: number[] }} ModelInput
+ * @typedef {import('../src/runtime/runtime.js').FeedRecord} FeedRecord
+ * @typedef {Pick<DemoModel, 'inputShape' | 'inputType'> & { contract?: DemoModel['contract'] }} FeedableModel
  */
 
 /** @type {HTMLCanvasElement | undefined} */
@@ -52,55 +56,97 @@ function forModel(data, dims, model) {
 }
 
 /**
- * The YOLO preprocessing at the model's input size (what `edgeopt detect` feeds a YOLO model).
- * @param {Pick<DemoModel, 'inputShape'>} model
+ * The model contract's preprocessing (what `edgeopt detect` feeds this model); a model served without a contract
+ * gets the YOLO preprocessing at its input size.
+ * @param {FeedableModel} model
+ * @returns {import('../src/image/preprocessing.js').ImagePreprocessing}
  */
-function preprocessingFor(model) {
+export function preprocessingFor(model) {
+  if (model.contract) return model.contract.input;
   const [width, height] = inputSize(model);
   return { ...YOLO_PREPROCESSING, width, height };
 }
 
 /**
- * The model input from the RGBA pixels of the resized image (geometry.newWidth × newHeight), packed into the
- * letterbox by the CLI's own packer. Pure: the canvas part is `letterboxFrame`.
+ * The resize of a srcWidth × srcHeight frame into the model input (letterbox, top-left letterbox or stretch).
+ * @param {number} srcWidth
+ * @param {number} srcHeight
+ * @param {FeedableModel} model
+ * @returns {LetterboxGeometry}
+ */
+export function frameGeometry(srcWidth, srcHeight, model) {
+  const p = preprocessingFor(model);
+  return resizeGeometry(srcWidth, srcHeight, p.width, p.height, p.resize);
+}
+
+/**
+ * The model input from the RGBA pixels of the resized image (geometry.newWidth × newHeight), packed by the CLI's
+ * own packer in the contract's colour order, scale, mean/std and layout. Pure: the canvas part is `frameFeeds`.
  * @param {ArrayLike<number>} rgba
  * @param {LetterboxGeometry} geometry
- * @param {Pick<DemoModel, 'inputShape' | 'inputType'>} model
+ * @param {FeedableModel} model
  * @returns {ModelInput}
  */
 export function rgbaToModelInput(rgba, geometry, model) {
   const p = preprocessingFor(model);
   const data = packTensor({ pixels: rgba, width: geometry.newWidth, height: geometry.newHeight, channels: 4 }, geometry, p);
-  return forModel(data, [1, 3, p.height, p.width], model);
+  return forModel(data, inputDims(p), model);
 }
 
 /**
- * Letterboxes `source` (a video, image or bitmap of srcWidth × srcHeight) into an NCHW RGB tensor in
- * 0..1 for `model`.
+ * Every input the model takes for one frame: the image by the contract, plus its auxiliary inputs (PicoDet's
+ * scale_factor, image sizes) from the frame size, as the CLI's feeds. A model without a contract gets its image only.
+ * @param {ModelInput} input the image input (float32 planes, or float16 bits for a float16 model)
+ * @param {FeedableModel & Pick<DemoModel, 'inputName'>} model
+ * @param {number} srcWidth
+ * @param {number} srcHeight
+ * @returns {FeedRecord}
+ */
+export function modelFeeds(input, model, srcWidth, srcHeight) {
+  const image = input.data instanceof Uint16Array ? { type: /** @type {const} */ ('float16'), dims: input.dims, data: input.data } : { type: /** @type {const} */ ('float32'), dims: input.dims, data: input.data };
+  if (!model.contract) return { [model.inputName]: image };
+  // contractFeeds converts float32 planes to the input's element type itself, so hand it float32 and keep its image.
+  const feeds = contractFeeds({ ...model.contract, input: { ...model.contract.input, type: 'float32' } }, { data: new Float32Array(0), dims: input.dims, srcWidth, srcHeight });
+  feeds[model.contract.input.name] = image;
+  return feeds;
+}
+
+/**
+ * Resizes `source` (a video, image or bitmap of srcWidth × srcHeight) as the model's contract says and packs every
+ * input the model takes.
  * @param {CanvasImageSource} source
  * @param {number} srcWidth
  * @param {number} srcHeight
- * @param {Pick<DemoModel, 'inputShape' | 'inputType'>} model
- * @returns {ModelInput & { geometry: LetterboxGeometry }}
+ * @param {FeedableModel & Pick<DemoModel, 'inputName'>} model
+ * @returns {{ feeds: FeedRecord, geometry: LetterboxGeometry }}
  */
-export function letterboxFrame(source, srcWidth, srcHeight, model) {
-  const [width, height] = inputSize(model);
-  const geometry = letterboxGeometry(srcWidth, srcHeight, width, height);
+export function frameFeeds(source, srcWidth, srcHeight, model) {
+  const geometry = frameGeometry(srcWidth, srcHeight, model);
   const ctx = scratchContext(geometry.newWidth, geometry.newHeight);
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(source, 0, 0, srcWidth, srcHeight, 0, 0, geometry.newWidth, geometry.newHeight);
   const rgba = ctx.getImageData(0, 0, geometry.newWidth, geometry.newHeight).data;
-  return { ...rgbaToModelInput(rgba, geometry, model), geometry };
+  return { feeds: modelFeeds(rgbaToModelInput(rgba, geometry, model), model, srcWidth, srcHeight), geometry };
 }
 
 /**
- * A uniform grey input (the letterbox border, 114), for benchmarking before any frame exists.
- * @param {Pick<DemoModel, 'inputShape' | 'inputType'>} model
+ * A uniform input of the contract's pad colour (the letterbox border), for benchmarking before any frame exists.
+ * @param {FeedableModel} model
  * @returns {ModelInput}
  */
 export function greyInput(model) {
   const p = preprocessingFor(model);
-  return forModel(padTensor(p), [1, 3, p.height, p.width], model);
+  return forModel(padTensor(p), inputDims(p), model);
+}
+
+/**
+ * The grey input and the auxiliary inputs of a frame the size of the model input.
+ * @param {FeedableModel & Pick<DemoModel, 'inputName'>} model
+ * @returns {FeedRecord}
+ */
+export function greyFeeds(model) {
+  const p = preprocessingFor(model);
+  return modelFeeds(greyInput(model), model, p.width, p.height);
 }
 
 /**
@@ -113,4 +159,24 @@ export function greyInput(model) {
  */
 export function toFrameDetections(detections, geometry, srcWidth, srcHeight) {
   return detections.map((d) => ({ ...d, box: unletterboxBox(d.box, geometry, srcWidth, srcHeight) }));
+}
+
+/**
+ * One frame's outputs → detections in frame pixels, by the model contract's decoder (every family the CLI decodes:
+ * the same decode, class mapping and NMS), mapped back through the frame's resize; none when no decoder fits.
+ * @param {Pick<DemoModel, 'contract'>} model
+ * @param {import('../src/eval/decoders/types.js').OutputTensor[]} outputs every output, in the model's order
+ * @param {LetterboxGeometry} geometry
+ * @param {number} srcWidth
+ * @param {number} srcHeight
+ * @param {import('../src/eval/decoders/types.js').DecodeOptions} options
+ * @returns {Detection[]}
+ */
+export function decodeFrame(model, outputs, geometry, srcWidth, srcHeight, options) {
+  const decoder = model.contract?.decoder;
+  const family = decoder ? decoderNamed(decoder.name) : undefined;
+  if (!model.contract || !decoder || !family) return [];
+  const { width, height } = model.contract.input;
+  const decoded = decodeOutputs(family, outputs, decoder.params, { inputWidth: width, inputHeight: height, numClasses: model.contract.names?.length }, options);
+  return toSourceDetections(decoded.detections, decoded.space, geometry, srcWidth, srcHeight);
 }

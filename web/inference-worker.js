@@ -9,8 +9,6 @@ import { floatData } from '/lib/runtime/tensors.js';
 
 let ort;
 let session;
-let input;
-let output;
 
 async function init({ ortUrl, backend, threads, modelUrl }) {
   ort = await import(ortUrl);
@@ -20,29 +18,35 @@ async function init({ ortUrl, backend, threads, modelUrl }) {
   if (!response.ok) throw new Error(`model download failed: HTTP ${response.status}`);
   const bytes = new Uint8Array(await response.arrayBuffer());
   session = await createOrtWebRuntime(ort).open(bytes, { providers: [backend], intraOpThreads: threads, graphOptimizationLevel: 'all' });
-  input = session.inputs[0];
-  output = session.outputs[0];
   // numThreads reads back what onnxruntime actually uses (it drops to 1 without cross-origin isolation).
-  return { createMs: session.createMs, threads: ort.env.wasm.numThreads, inputName: input.name, outputName: output.name };
+  return { createMs: session.createMs, threads: ort.env.wasm.numThreads, inputName: session.inputs[0].name, outputName: session.outputs[0].name };
 }
 
-function prepare(data, dims) {
-  return session.prepareFeeds({ [input.name]: { type: data instanceof Uint16Array ? 'float16' : 'float32', data, dims } });
+/**
+ * An output as the decoders read it: float16 widened, integer types (labels, counts) as numbers.
+ * Always a fresh array: onnxruntime's buffer is not ours to transfer.
+ */
+function plainValues(result, name) {
+  if (result.type === 'float32') return new Float32Array(result.data);
+  if (result.type === 'float16') return floatData(result, `output '${name}'`);
+  if (result.type === 'int64' || result.type === 'uint64') return Float64Array.from(result.data, Number);
+  if (typeof result.data?.length === 'number') return Float64Array.from(result.data, Number);
+  throw new Error(`output '${name}' has element type ${result.type}, which the page cannot read`);
 }
 
-async function run({ data, dims }) {
-  const feeds = prepare(data, dims);
+/** Every output of one inference on `feeds` (every input the model takes, built by the page from the contract). */
+async function run({ feeds: record }) {
+  const feeds = session.prepareFeeds(record);
+  const names = session.outputs.map((o) => o.name);
   const start = performance.now();
-  const outputs = await session.run(feeds, [output.name]);
+  const outputs = await session.run(feeds, names);
   const ms = performance.now() - start;
-  const result = outputs[output.name];
-  // Copied when the output is float32 already: its buffer belongs to onnxruntime and is transferred below.
-  const values = result.type === 'float32' ? new Float32Array(result.data) : floatData(result, `output '${output.name}'`);
-  return { result: { ms, output: values, dims: result.dims }, transfer: [values.buffer] };
+  const plain = names.map((name) => ({ name, dims: outputs[name].dims, data: plainValues(outputs[name], name) }));
+  return { result: { ms, outputs: plain }, transfer: plain.map((o) => o.data.buffer) };
 }
 
-async function bench({ data, dims, warmup, runs }) {
-  const feeds = prepare(data, dims);
+async function bench({ feeds: record, warmup, runs }) {
+  const feeds = session.prepareFeeds(record);
   for (let i = 0; i < warmup; i++) await session.runPrepared(feeds);
   const timings = [];
   for (let i = 0; i < runs; i++) {

@@ -1,8 +1,8 @@
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { contractSummary } from '../eval/contract/format.js';
-import { resolveContract } from '../eval/contract/resolve.js';
-import { modelSignature } from '../eval/contract/signature.js';
-import type { ResolvedContract } from '../eval/contract/types.js';
+import type { ContractFlags, ResolvedContract } from '../eval/contract/types.js';
+import { decoderNamed } from '../eval/decoders/index.js';
+import { openDetector } from '../eval/detector.js';
 import { parseNamesMetadata } from '../eval/names.js';
 import { getMetadata } from '../onnx/builder.js';
 import { loadModel } from '../onnx/model-io.js';
@@ -28,8 +28,12 @@ function dims(info: ValueInfoProto | undefined): Array<number | null> {
   return (info?.type?.tensorType?.shape?.dim ?? []).map((d) => (typeof d.dimValue === 'number' && d.dimValue > 0 ? d.dimValue : null));
 }
 
-/** Reads a model's IO signature and class names (the weights are parsed too, but only once at start-up). */
-export async function describeDemoModel(source: DemoModelSource, index: number): Promise<DemoModel> {
+/**
+ * Reads a model's IO signature, class names and contract (flags, then the contract the file carries, exporter
+ * metadata, shapes — the sources detect/eval/run use, through the same openDetector, so a head whose output dims are
+ * symbolic is recognised from one probe run as the CLI does). The page feeds and decodes by this contract.
+ */
+export async function describeDemoModel(source: DemoModelSource, index: number, contractFlags?: ContractFlags): Promise<DemoModel> {
   const sizeBytes = await assertReadableFile(source.path, 'model');
   const model = await loadModel(source.path);
   const graph = model.graph!;
@@ -37,36 +41,36 @@ export async function describeDemoModel(source: DemoModelSource, index: number):
   const input = graph.input.find((i) => !initializerNames.has(i.name ?? ''));
   const output = graph.output[0];
   if (!input || !output) throw new EdgeoptError(`${source.path} has no image input or no output, so it is not a detector`);
-  const elemType = input.type?.tensorType?.elemType;
+  const detector = await openDetector(source.path, { contract: contractFlags, requireDecoder: false });
+  await detector.release();
+  const resolved = detector.resolved;
+  const imageInput = graph.input.find((i) => i.name === resolved.contract.input.name) ?? input;
+  const elemType = imageInput.type?.tensorType?.elemType;
   if (elemType !== DataType.FLOAT && elemType !== DataType.FLOAT16) {
-    throw new EdgeoptError(`${source.path}: the demo needs a float32 or float16 image input, '${input.name}' has element type ${elemType}`);
+    throw new EdgeoptError(`${source.path}: the demo needs a float32 or float16 image input, '${imageInput.name}' has element type ${elemType}`);
   }
   return {
     index,
     name: source.name,
     path: source.path,
     sizeBytes,
-    inputName: input.name ?? '',
-    inputShape: dims(input),
+    inputName: imageInput.name ?? '',
+    inputShape: dims(imageInput),
     inputType: elemType === DataType.FLOAT16 ? 'float16' : 'float32',
     outputName: output.name ?? '',
     outputShape: dims(output),
-    classNames: parseNamesMetadata(getMetadata(model)['names']) ?? [],
-    ...withNote(pageDrawProblem(resolveContract(modelSignature(model)), graph.output.length)),
+    classNames: resolved.contract.names ?? parseNamesMetadata(getMetadata(model)['names']) ?? [],
+    contract: resolved.contract,
+    contractSummary: contractSummary(resolved),
+    ...withNote(pageDrawProblem(resolved)),
   };
 }
 
-/** The decoders the page's own decode reads (eval/decode.ts). */
-const PAGE_DECODERS = ['yolov5', 'ultralytics'];
-
 /** Why the page cannot draw a model's detections (wrong boxes are worse than none), or undefined when it can. */
-export function pageDrawProblem(resolved: ResolvedContract, outputs: number): string | undefined {
-  const { input, decoder, aux } = resolved.contract;
+export function pageDrawProblem(resolved: ResolvedContract): string | undefined {
+  const { decoder } = resolved.contract;
   if (!decoder) return `no decoder: ${resolved.decoderProblem}`;
-  if (!PAGE_DECODERS.includes(decoder.name) || outputs !== 1) return `the page draws YOLOv5/Ultralytics outputs only, and this model's contract says ${decoder.name} (edgeopt detect draws it)`;
-  if (aux.length > 0) return `the page feeds the image input only, and this model also takes ${aux.map((a) => a.name).join(', ')} (edgeopt detect feeds it)`;
-  const yolo = input.resize === 'letterbox' && input.pad === 114 && input.color === 'rgb' && Math.abs(input.scale - 1 / 255) < 1e-9 && input.mean.every((v) => v === 0) && input.std.every((v) => v === 1) && input.layout === 'nchw';
-  if (!yolo) return `the page feeds YOLO letterbox RGB 0–1 input, and this model's contract says ${contractSummary(resolved)} (edgeopt detect feeds it so)`;
+  if (!decoderNamed(decoder.name)) return `the page has no decoder named ${decoder.name}`;
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import type { ContractFlags } from '../eval/contract/types.js';
 import { EdgeoptError, describeError } from '../util/errors.js';
 import { modelSourcesFromPaths, modelSourcesFromRun, type DemoModelSource } from './models.js';
 import { startDemoServer } from './server.js';
@@ -16,6 +17,8 @@ export interface ServeDemoOptions {
   host?: string;
   /** Results store for the browsers' reports: a URL or path, false for none, undefined for the default. */
   store?: string | false;
+  /** `--preprocess`/`--decoder`/`--aux-input` for every model served (the rest from each model's contract). */
+  contract?: ContractFlags;
   /** Where the banner goes (stdout by default). */
   write?: (text: string) => void;
 }
@@ -42,13 +45,13 @@ function stopSignal(): Promise<void> {
 }
 
 /** Opens the results store for browser reports; the implicit default store may fail with a warning only. */
-async function openRecorder(spec: string | undefined, sources: DemoModelSource[], run: string | undefined, write: (text: string) => void): Promise<DeviceRecorder | undefined> {
+async function openRecorder(spec: string | undefined, sources: DemoModelSource[], run: string | undefined, write: (text: string) => void, contract: ContractFlags | undefined): Promise<DeviceRecorder | undefined> {
   const { resolveStoreLocation, maskSecrets } = await import('../store/location.js');
   const { openDeviceRecorder } = await import('./store-devices.js');
   const { describeDemoModel } = await import('./models.js');
   const { TOOL_VERSION } = await import('../util/version.js');
   const location = resolveStoreLocation(spec);
-  const models = await Promise.all(sources.map((s, i) => describeDemoModel(s, i)));
+  const models = await Promise.all(sources.map((s, i) => describeDemoModel(s, i, contract)));
   let modelName = models[0]!.name;
   if (run) {
     const { readResults } = await import('../results/io.js');
@@ -78,8 +81,8 @@ export async function serveDemo(options: ServeDemoOptions): Promise<void> {
     sources = modelSourcesFromPaths(options.models!);
   }
   const host = options.host ?? '127.0.0.1';
-  const recorder = options.store === false ? undefined : await openRecorder(options.store, sources, options.run, write);
-  const server = await startDemoServer({ models: sources, resultsPath, port: options.port ?? 8080, host, recorder }).catch(async (err: unknown) => {
+  const recorder = options.store === false ? undefined : await openRecorder(options.store, sources, options.run, write, options.contract);
+  const server = await startDemoServer({ models: sources, resultsPath, port: options.port ?? 8080, host, recorder, contract: options.contract }).catch(async (err: unknown) => {
     await recorder?.close();
     throw err;
   });

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import type { ContractFlags } from '../eval/contract/types.js';
 import { EdgeoptError, describeError } from '../util/errors.js';
 import { DeviceResultsStore, InvalidReportError, parseDeviceReport } from './device-results.js';
 import { describeDemoModel, publicModelInfo, type DemoModel, type DemoModelSource } from './models.js';
@@ -21,6 +22,8 @@ export interface DemoServerOptions {
   ortDistDir?: string;
   /** Also records every report in the results store, the browser registered as a device. */
   recorder?: DeviceRecorder;
+  /** `--preprocess`/`--decoder`/`--aux-input` for every model served (the rest from each model's contract). */
+  contract?: ContractFlags;
 }
 
 export interface DemoServer {
@@ -138,7 +141,7 @@ function requestPath(req: IncomingMessage): string {
 export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
   if (options.models.length === 0) throw new EdgeoptError('the demo needs at least one model');
   const routes: StaticRoutes = demoStaticRoutes(options);
-  const models = await Promise.all(options.models.map((source, i) => describeDemoModel(source, i)));
+  const models = await Promise.all(options.models.map((source, i) => describeDemoModel(source, i, options.contract)));
   const variantNames = new Set(models.map((m) => m.name));
   const resultsPath = options.resultsPath ?? join(dirname(models[0]!.path), 'demo-results.json');
   const store = new DeviceResultsStore(resultsPath, { schemaVersion: 1, kind: 'edgeopt-demo-results', variants: models.map((m) => m.name) });

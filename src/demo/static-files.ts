@@ -51,7 +51,7 @@ export const ORT_WEB_FILES = [
  */
 export const BROWSER_LIB_ENTRIES = [
   'image/letterbox.js', 'image/preprocessing.js', 'image/input-size.js', 'eval/decode.js', 'eval/names.js', 'detect/annotate.js', 'bench/stats.js', 'util/float16.js',
-  'runtime/ort-web.js', 'runtime/tensors.js',
+  'runtime/ort-web.js', 'runtime/tensors.js', 'eval/decoders/index.js', 'eval/contract/feeds.js',
 ] as const;
 
 /** Every regular file directly inside web/ with a known content type, plus `/` for index.html. */

@@ -12,7 +12,9 @@ import { ResultsStore } from '../../src/store/store.js';
 import { loadModel, saveModel } from '../../src/onnx/model-io.js';
 import { convertToFloat16 } from '../../src/quantize/fp16.js';
 import type { Detection } from '../../src/eval/decode.js';
+import { parseContractFlags } from '../../src/eval/contract/flags.js';
 import { REPO_ROOT, asset, hasAssets } from '../helpers/assets.js';
+import { hasZoo, zooModel } from '../helpers/zoo.js';
 import { CHROMIUM, CHROMIUM_ARGS, ensureBrowserModulesBuilt, hasChromium, hasFfmpeg, matchDetections, nodeDetections } from './support.js';
 
 const FP32 = asset('models', 'yolov5nu_fp32.onnx');
@@ -236,6 +238,40 @@ describe.skipIf(!hasAssets || !hasChromium)('edgeopt demo page in Chromium', () 
     } finally {
       await fp16Page.close();
       await fp16Server.close();
+    }
+  });
+
+  it.skipIf(!hasZoo)('draws detectors of other families by their contracts: GFL heads, NMS inside with scale_factor, anchors by --decoder', async () => {
+    // Two servers: the files' own contracts, and `edgeopt demo --decoder/--preprocess` for one that needs them.
+    const own = await startDemoServer({ models: [{ name: 'picodet-s', path: zooModel('picodet_s_320') }, { name: 'picodet-xs-nms', path: zooModel('picodet_xs_nms_320') }], resultsPath: join(tmp, 'zoo-results.json'), port: 0 });
+    const flagged = await startDemoServer({ models: [{ name: 'v5lite', path: zooModel('yolov5lite_e_320') }], resultsPath: join(tmp, 'zoo-flag-results.json'), port: 0, contract: parseContractFlags({ decoder: 'yolo-anchors', preprocess: 'resize=stretch' }) });
+    const zooPage = await browser.newPage();
+    const seen = async (variant: string) => {
+      const state = await waitForFrames(zooPage, 'image');
+      expect(state.lastFrame!.variant).toBe(variant);
+      expect(state.lastDetections.filter((d) => d.classId === BUS_CLASS).length, `${variant}: bus`).toBeGreaterThanOrEqual(1);
+      expect(state.lastDetections.filter((d) => d.classId === PERSON && d.score > 0.5).length, `${variant}: people`).toBeGreaterThanOrEqual(2);
+      // Boxes in frame pixels: the bus spans most of the picture's width.
+      const bus = state.lastDetections.find((d) => d.classId === BUS_CLASS)!;
+      expect(bus.box[2] - bus.box[0]).toBeGreaterThan(500);
+    };
+    try {
+      await zooPage.goto(own.url);
+      await zooPage.waitForFunction(() => (window as unknown as { edgeoptDemo?: PageState }).edgeoptDemo?.ready === true, null, { timeout: 30_000 });
+      await zooPage.setInputFiles('[data-testid=file-input]', BUS);
+      await seen('picodet-s');
+      await zooPage.selectOption('[data-testid=variant-select]', '1');
+      await zooPage.waitForFunction(() => (window as unknown as { edgeoptDemo: PageState }).edgeoptDemo.lastFrame?.variant === 'picodet-xs-nms', null, { timeout: 60_000 });
+      await seen('picodet-xs-nms');
+      await zooPage.goto(flagged.url);
+      await zooPage.waitForFunction(() => (window as unknown as { edgeoptDemo?: PageState }).edgeoptDemo?.ready === true, null, { timeout: 30_000 });
+      await zooPage.setInputFiles('[data-testid=file-input]', BUS);
+      await seen('v5lite');
+      await screenshot(zooPage, 'zoo-v5lite');
+    } finally {
+      await zooPage.close();
+      await own.close();
+      await flagged.close();
     }
   });
 
