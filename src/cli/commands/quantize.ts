@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import type { FeedBuilder } from '../../quantize/calibrate/feeds.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../../quantize/calibrate/methods.js';
 import type { QuantizeModeName, QuantizeOptions } from '../../quantize/modes.js';
+import { STATIC_MODE_DEFAULTS } from '../../quantize/static/defaults.js';
 import type { HeadExclusion } from '../../quantize/static/head.js';
 import type { CommonModeOptions } from '../../quantize/types.js';
 import { QUANT_TYPES, type QuantType } from '../../quantize/math.js';
@@ -33,6 +34,7 @@ interface QuantizeFlags extends ContractOptionFlags {
   excludeHead: boolean;
   headExclusion?: string;
   skipStem: boolean;
+  biasCorrection?: boolean;
   keepIoTypes: boolean;
   fp16Block?: string;
   maxDrop?: number;
@@ -69,6 +71,7 @@ export function registerQuantize(program: Command): void {
     .option('--ops <list>', "static: 'all' (Conv, SiLU, Add, Concat, MaxPool, Resize), 'conv', or comma-separated op types", 'all')
     .option('--no-exclude-head', 'static: also quantize the detection head (box decoding, DFL, final convs)')
     .addOption(new Option('--head-exclusion <level>', "static: which part of the head stays float: 'final-convs' (decoding, DFL and the last conv of each branch) or 'decode'").choices(['final-convs', 'decode']))
+    .option('--no-bias-correction', 'static: skip bias correction (on by default: each int8 conv\'s mean output shift, measured on 16 calibration images, is subtracted from its bias)')
     .option('--no-skip-stem', 'static: quantize the stem conv too (it ran slower in INT8 on x86 here)')
     .option('--no-keep-io-types', 'fp16: make the graph inputs and outputs float16 too')
     .option('--fp16-block <ops>', 'fp16: comma-separated op types kept in float32')
@@ -159,6 +162,8 @@ function quantizeRequest(mode: QuantizeModeName, flags: QuantizeFlags, common: C
         excludeHead: flags.excludeHead ? ((flags.headExclusion as HeadExclusion | undefined) ?? true) : false,
         skipStem: flags.skipStem,
         calibrationSession: { providers },
+        // The search's every-model choices (accuracy-aware mixed precision steps through plain variants instead).
+        ...(flags.maxDrop === undefined ? { ...STATIC_MODE_DEFAULTS, biasCorrection: flags.biasCorrection !== false } : {}),
       };
     case 'fp16':
       return { mode, ...common, keepIoTypes: flags.keepIoTypes, blockList: splitList(flags.fp16Block) };

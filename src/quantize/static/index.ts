@@ -17,6 +17,7 @@ import { assertNotQuantized } from '../already-quantized.js';
 import type { CommonModeOptions, QuantizeReport, QuantizeResult } from '../types.js';
 import type { HeadExclusion } from './head.js';
 import { STATIC_OP_RULES, type StaticOpSelection } from './ops.js';
+import { optimizeGraph } from '../../optimize/index.js';
 import { derivableTensors, derivedRange } from './derived.js';
 import { QDQ_MIN_OPSET, upgradeOpsetForQdq } from './opset.js';
 import { planStaticQuantization, type FloatNode, type PlanOptions, type QuantPlan } from './plan.js';
@@ -420,7 +421,10 @@ export interface StaticModeOptions extends Omit<StaticQuantizeOptions, 'calibrat
   strict?: boolean;
   /** Op types to quantize when `ops` is not given (the shared `--op-types`). */
   opTypes?: string[];
+  /** Run `edgeopt optimize`'s exact default rewrites first (DFL softmax on the last axis, …); default false. */
+  exactRewrites?: boolean;
 }
+
 
 /** `maxBad` (share 0..1) and `strict` for the calibration images; each skipped image is warned about on `progress`. */
 function calibrationQuality(options: StaticModeOptions): DataQualityOptions {
@@ -431,7 +435,7 @@ function calibrationQuality(options: StaticModeOptions): DataQualityOptions {
 
 /** The {@link quantizeStatic} options a `--mode static` request stands for (also used by mixed precision). */
 export function staticQuantizeOptions(options: StaticModeOptions): StaticQuantizeOptions {
-  const { calib, calibLimit, calibFeeds, maxBad: _maxBad, strict: _strict, opTypes, ...quantize } = options;
+  const { calib, calibLimit, calibFeeds, maxBad: _maxBad, strict: _strict, opTypes, exactRewrites: _rewrites, ...quantize } = options;
   if (calibLimit !== undefined && !(Number.isInteger(calibLimit) && calibLimit > 0)) {
     throw new EdgeoptError('calibLimit must be a positive integer');
   }
@@ -443,4 +447,11 @@ export function staticQuantizeOptions(options: StaticModeOptions): StaticQuantiz
 }
 
 /** `modes.static`: {@link quantizeStatic} on a `--mode static` request. */
-export const staticMode = (model: LoadedModel, options: StaticModeOptions): Promise<StaticQuantizeResult> => quantizeStatic(model, staticQuantizeOptions(options));
+export async function staticMode(model: LoadedModel, options: StaticModeOptions): Promise<StaticQuantizeResult> {
+  if (!options.exactRewrites) return quantizeStatic(model, staticQuantizeOptions(options));
+  const optimized = optimizeGraph(model);
+  const applied = optimized.report.applied.filter((a) => a.matches > 0).map((a) => `${a.rewrite} (${a.matches})`);
+  const result = await quantizeStatic(optimized.model, staticQuantizeOptions(options));
+  if (applied.length > 0) result.report.notes.unshift(`exact rewrites first: ${applied.join(', ')}`);
+  return result;
+}
