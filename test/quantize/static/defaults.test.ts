@@ -21,7 +21,7 @@ describe.skipIf(!hasAssets)('quantize --mode static defaults (the every-model ch
   it('library: exact rewrites first, SiLU-aware ranges, shared-scale Concats and bias correction, each said in the report', async () => {
     const model = await loadModel(asset('models', 'yolov5nu_fp32.onnx'));
     const nodes = model.graph.node.length;
-    const { report } = await staticMode(model, { mode: 'static', calib, ...STATIC_MODE_DEFAULTS });
+    const { report } = await staticMode(model, { calib, ...STATIC_MODE_DEFAULTS });
     expect(model.graph.node.length).toBe(nodes); // the input model is not modified
     expect(report.notes.some((n) => n.startsWith('exact rewrites first: ') && n.includes('dfl-softmax'))).toBe(true);
     expect(report.notes.some((n) => n.startsWith('bias correction on '))).toBe(true);
