@@ -29,6 +29,7 @@ const FAST = [
   'test/models/architecture.test.ts',
   'test/models/blocks.test.ts',
   'test/models/metadata.test.ts',
+  'test/onnx/model-header.test.ts',
   'test/optimize/rewrite-names.test.ts',
   'test/pt/pickle.test.ts',
   'test/report/report.test.ts',

@@ -161,7 +161,7 @@ export function setAttribute(node: NodeProto, name: string, value: AttributeValu
 }
 
 /** Model metadata_props as a plain record (stride, names, imgsz, …). */
-export function getMetadata(model: ModelProto): Record<string, string> {
+export function getMetadata(model: Pick<ModelProto, 'metadataProps'>): Record<string, string> {
   return Object.fromEntries(model.metadataProps.map((e) => [e.key ?? '', e.value ?? '']));
 }
 

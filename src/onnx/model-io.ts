@@ -4,6 +4,7 @@ import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import protobuf from 'protobufjs';
 import { EdgeoptError, describeError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { MAX_IR_VERSION } from './model-header.js';
 import { ONNX_PROTO_SCHEMA } from './schema.js';
 import { DATA_LOCATION_EXTERNAL, type LoadedModel, type ModelProto, type TensorProto } from './types.js';
 
@@ -15,8 +16,8 @@ protobuf.configure();
 const root = protobuf.parse(ONNX_PROTO_SCHEMA, { keepCase: false }).root;
 const ModelType = root.lookupType('onnx.ModelProto');
 
-/** Highest IR version this reader understands (ONNX 1.16+ writes 10). */
-export const MAX_IR_VERSION = 11;
+// One limit for the full reader and the header reader (model-header.ts).
+export { MAX_IR_VERSION };
 
 /** Decodes ONNX bytes. External data, if any, is resolved relative to `baseDir` and read inline. */
 export function decodeModel(bytes: Uint8Array, options: { baseDir?: string; source?: string } = {}): LoadedModel {

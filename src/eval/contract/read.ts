@@ -3,7 +3,7 @@
  * every file edgeopt produces from it.
  */
 import type { MetadataStamp } from '../../onnx/builder.js';
-import { loadModel } from '../../onnx/model-io.js';
+import { loadModelHeader } from '../../onnx/model-header.js';
 import type { ModelProto } from '../../onnx/types.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { resolveContract } from './resolve.js';
@@ -15,7 +15,8 @@ export async function readContract(model: string | ModelProto, flags: ContractFl
   if (typeof model === 'string' && /\.(pt|pth)$/i.test(model)) {
     throw new EdgeoptError(`${model} is a PyTorch checkpoint; convert it to ONNX first (edgeopt convert), then pass the .onnx`);
   }
-  const proto = typeof model === 'string' ? await loadModel(model) : model;
+  // From a file, only its header is decoded: the contract needs the inputs, outputs and metadata, not the weights.
+  const proto = typeof model === 'string' ? await loadModelHeader(model) : model;
   return resolveContract(modelSignature(proto), flags);
 }
 

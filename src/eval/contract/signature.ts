@@ -5,6 +5,7 @@
  */
 import { getMetadata } from '../../onnx/builder.js';
 import { dataTypeName } from '../../onnx/tensor.js';
+import type { ModelHeader } from '../../onnx/model-header.js';
 import type { ModelProto, ValueInfoProto } from '../../onnx/types.js';
 import type { ModelSignature } from './types.js';
 
@@ -14,7 +15,8 @@ function describe(v: ValueInfoProto): { name: string; dims: Array<number | undef
   return { name: v.name ?? '', dims, type: dataTypeName(t?.elemType) };
 }
 
-export function modelSignature(model: ModelProto): ModelSignature {
+/** From a decoded model, or only its header (onnx/model-header.ts): the signature needs nothing else. */
+export function modelSignature(model: ModelProto | ModelHeader): ModelSignature {
   const graph = model.graph;
   const initializers = new Set(graph?.initializer.map((t) => t.name));
   return {
