@@ -10,7 +10,7 @@
  *     least as fast as the best preset at no larger loss (paired mAP drop with eval data, output SQNR without);
  *   - each search within 10 minutes.
  * Run it alone on the machine (under `flock /work/bench.lock` where several people share one).
- * Usage: tsx src/pipeline/scripts/bench-search.ts [--only yolov5nu,yolov5n,zoo] [--budget-min 10]
+ * Usage: tsx src/pipeline/scripts/bench-search.ts [--only yolov5nu,yolov5n,zoo|zoo:<file prefix>] [--budget-min 10]
  *        [--eval-images N] [--calib-images N] [--runs 40] [--no-presets] [--out DIR]
  */
 import { mkdir, readdir, rm, symlink } from 'node:fs/promises';
@@ -77,9 +77,12 @@ async function main(): Promise<void> {
     await convertFile(sharedAsset('models', 'yolov5n.pt')!, onnx);
     targets.push({ label: 'YOLOv5n (.pt)', model: onnx, maxDrop: 0.5, minSpeedup: 1.7, eval: true });
   }
-  if (only.includes('zoo')) {
+  // `zoo` is every zoo model; `zoo:<prefix>` only those whose file name starts so (development runs).
+  const zooPrefixes = only.filter((o) => o.startsWith('zoo:')).map((o) => o.slice(4));
+  if (only.includes('zoo') || zooPrefixes.length > 0) {
     const zoo = sharedAsset('zoo')!;
-    for (const f of (await readdir(zoo)).filter((f) => f.endsWith('.onnx') && !f.includes('int8')).sort()) {
+    const wanted = (f: string) => only.includes('zoo') || zooPrefixes.some((p) => f.startsWith(p));
+    for (const f of (await readdir(zoo)).filter((f) => f.endsWith('.onnx') && !f.includes('int8') && wanted(f)).sort()) {
       targets.push({ label: `zoo ${f}`, model: join(zoo, f), maxDrop: 0.5, eval: false });
     }
   }
