@@ -31,6 +31,8 @@ export interface ProfileOptions {
   providers?: string[];
   /** Also return every node's time (`nodes`), not only the slowest ones (the quantization search's latency model). */
   allNodes?: boolean;
+  /** The child leads its own process group, so a terminal's Ctrl-C reaches only the parent (see ChildOptions.detached). */
+  detached?: boolean;
 }
 
 export interface Profile {
@@ -88,7 +90,7 @@ export async function profileModel(modelPath: string, options: ProfileOptions = 
         warmup,
         profileDir,
       },
-      { timeoutMs: options.timeoutMs ?? DEFAULT_CHILD_TIMEOUT_MS },
+      { timeoutMs: options.timeoutMs ?? DEFAULT_CHILD_TIMEOUT_MS, detached: options.detached },
     );
     const trace = await readProfileTrace(reply.tracePath);
     const aggregate = aggregateTrace(trace, warmup);

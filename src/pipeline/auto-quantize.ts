@@ -92,6 +92,9 @@ export function recipePathFor(outPath: string): string {
 
 export async function autoQuantizeFile(inPath: string, outPath: string, options: AutoQuantizeFileOptions): Promise<AutoQuantizeFileResult> {
   const progress = options.progress ?? silentProgress;
+  // With a signal to finish on (Ctrl-C), the profile and benchmark children lead their own process groups: a
+  // terminal's Ctrl-C then reaches only this process, and the search can still verify its best so far.
+  const graceful = options.signal !== undefined;
   const model = await loadModel(inPath);
   assertNotQuantized(model, '--mode auto', { input: inPath, output: outPath });
   const work = await mkdtemp(join(tmpdir(), 'edgeopt-auto-'));
@@ -149,7 +152,7 @@ export async function autoQuantizeFile(inPath: string, outPath: string, options:
       minSqnrDb: options.evalData ? undefined : MIN_SQNR_WITHOUT_EVAL_DB,
       measure: {
         profile: async (m, label) => {
-          const profile = await profileModel(await asFile(m, label), { runs: 10, warmup: 3, allNodes: true, timeoutMs: options.timeoutMs, providers: options.providers });
+          const profile = await profileModel(await asFile(m, label), { runs: 10, warmup: 3, allNodes: true, timeoutMs: options.timeoutMs, providers: options.providers, detached: graceful });
           announceProviderFallback({ label, ...profile });
           return (profile.nodes ?? []).map((n) => ({ name: n.name, opType: n.opType, ms: n.msPerRun }));
         },
@@ -159,7 +162,7 @@ export async function autoQuantizeFile(inPath: string, outPath: string, options:
           const runs = options.benchRuns ?? 40;
           const scenarios = options.practical === false ? (['controlled'] as const) : (['controlled', 'practical'] as const);
           progress.step(`search: verifying ${candidates.length} candidate(s) against FP32 in the benchmark harness (${scenarios.join(' + ')}, isolated processes, rotated rounds)`);
-          const results = await benchmarkModels(paths, { scenarios: [...scenarios], runs, warmup: 5, rounds: options.benchRounds ?? 3, maxRuns: 2 * runs, timeoutMs: options.timeoutMs, providers: options.providers });
+          const results = await benchmarkModels(paths, { scenarios: [...scenarios], runs, warmup: 5, rounds: options.benchRounds ?? 3, maxRuns: 2 * runs, timeoutMs: options.timeoutMs, providers: options.providers, detachChildren: graceful });
           for (const r of results) if (r.provenance.run) announceProviderFallback({ label: basename(r.model), ...r.provenance.run });
           const figures = (path: string): LatencyFigures => {
             const controlled = results.find((r) => r.model === path && r.scenario === 'controlled');

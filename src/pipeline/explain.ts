@@ -34,10 +34,9 @@ export function explain(results: RunResults, profiles: Map<string, Profile>): { 
     if (s?.capHit) out.push(`${v.name}: the controlled median did not settle to ±${(s.targetCiRel * 100).toFixed(0)}% within ${s.runs} runs (CV ${(s.cv * 100).toFixed(1)}%); the machine was noisy.`);
   }
   if (results.search) {
-    // The search's verdict is a result either way; that it found nothing worth shipping is a headline.
+    // The search's verdict is a finding either way (the terminal summary has its own line for it).
     const line = searchVerdictSentence(results.search);
     out.push(`${line[0]!.toUpperCase()}${line.slice(1)}.`);
-    if (results.search.verdict === 'none') headlines.push(out[out.length - 1]!);
   }
   return { findings: out, headlines };
 }

@@ -82,8 +82,8 @@ export async function searchVariant(state: RunState, plan: VariantPlan): Promise
   return result.outputPath ? { file: plan.file, report: result.report } : undefined;
 }
 
-/** The finding (and the selection's explanation) when the search found nothing worth shipping. */
+/** The finding when the search ran: what it chose, or why it wrote nothing (in the profile's numbers). */
 export function searchVerdictSentence(record: SearchRecord): string {
-  if (record.verdict === 'found') return `the INT8 search chose ${record.chosen?.label ?? 'a configuration'} for ${record.variant}: ${record.reason}`;
+  if (record.verdict === 'found') return `the INT8 search wrote ${record.variant} (recipe ${record.recipePath}): ${record.reason}`;
   return `the INT8 search found no INT8 configuration faster than FP32 within the accuracy budget on this device, so int8-auto was not written: ${record.reason}`;
 }

@@ -40,7 +40,7 @@ export function formatRunSummary(results: RunResults, outDir: string): string {
 /** The INT8 search in two or three lines: what it chose and how it measured, or why nothing was written. */
 function searchLines(s: SearchRecord): string[] {
   const took = `${s.trace.length} steps in ${s.seconds.toFixed(0)} s${s.interrupted ? ', stopped early (budget or Ctrl-C): best so far kept' : ''}`;
-  if (s.verdict !== 'found' || !s.chosen) return [`int8-auto: not written: no INT8 configuration beats FP32 within the accuracy budget here (${took}): ${s.reason}`];
+  if (s.verdict !== 'found' || !s.chosen) return [`int8-auto: not written, no INT8 configuration beats FP32 within the accuracy budget here (${took}): ${s.reason}`];
   const c = s.chosen;
   const accuracy = c.accuracy
     ? `paired mAP50-95 drop ${c.accuracy.drop.toFixed(2)} (95% CI ${c.accuracy.ci[0].toFixed(2)} to ${c.accuracy.ci[1].toFixed(2)}, ${c.accuracy.images} images)`

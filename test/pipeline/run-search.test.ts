@@ -52,12 +52,14 @@ describe('the INT8 candidate of edgeopt run comes from the search', () => {
       expect(report).toContain('node(s) stay float');
       expect(r.stdout).toMatch(/int8-auto: the INT8 search chose '.+' .*x, predicted/);
       expect(r.stdout).toContain(`recipe ${s.recipePath}`);
+      expect(res.findings.join(' ')).toContain(`The INT8 search wrote int8-auto (recipe ${s.recipePath})`);
     } else {
       // Not an error: nothing written, and the report, the findings and the selection say why.
       expect(existsSync(join(out, 'model_int8_auto.onnx'))).toBe(false);
       expect(res.variants.map((v) => v.name)).toEqual(['fp32']);
       expect(res.findings.join(' ')).toContain('found no INT8 configuration');
       expect(res.selection!.summary).toContain('found no INT8 configuration');
+      expect(res.selection!.reasons.find((x) => x.variant === 'int8-auto')!.text).toContain('int8-auto not written: ');
       expect(r.stdout).toContain('int8-auto: not written');
     }
   }, 600_000);
@@ -75,6 +77,8 @@ describe('the INT8 candidate of edgeopt run comes from the search', () => {
       cwd: REPO_ROOT,
       env: { ...process.env, ...fresh },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, signalled whole below: what a terminal's Ctrl-C does (the search's children too).
+      detached: true,
     });
     let stderr = '';
     let sent = false;
@@ -83,7 +87,7 @@ describe('the INT8 candidate of edgeopt run comes from the search', () => {
       // Once the latency model is fitted the search has a configuration to keep.
       if (!sent && stderr.includes('[latency]')) {
         sent = true;
-        child.kill('SIGINT');
+        process.kill(-child.pid!, 'SIGINT');
       }
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
