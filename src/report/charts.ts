@@ -174,7 +174,7 @@ function searchChart(search: SearchRecord | undefined): Spec | undefined {
   if (points.length === 0) return undefined;
   const rows = points.flatMap((p) => [
     { label: p.label, phase: p.phase, latency: p.predictedMs!, sqnr: p.sqnrDb!, kind: 'predicted', chosen: p.chosen },
-    ...(p.measuredMs !== undefined ? [{ label: p.label, phase: p.phase, latency: p.measuredMs, sqnr: p.sqnrDb!, kind: 'measured', chosen: p.chosen }] : []),
+    ...(p.measuredMs !== undefined ? [{ label: p.label, phase: p.phase, latency: p.measuredMs, sqnr: p.sqnrDb!, kind: 'measured', chosen: p.chosen, mapDrop: p.mapDrop }] : []),
   ]);
   const links = points.filter((p) => p.measuredMs !== undefined).map((p) => ({ from: p.predictedMs!, to: p.measuredMs!, sqnr: p.sqnrDb! }));
   const fp32 = Number.isFinite(search.fp32.p50Ms) ? search.fp32.p50Ms : undefined;
@@ -198,6 +198,12 @@ function searchChart(search: SearchRecord | undefined): Spec | undefined {
           fill: { condition: { test: "datum.kind === 'measured'", field: 'phase', type: 'nominal' }, value: 'transparent' },
           shape: { condition: { test: 'datum.chosen', value: 'diamond' }, value: 'circle' },
         },
+      },
+      {
+        // The paired mAP change of the candidates whose accuracy was measured.
+        data: { values: rows.filter((r) => r.kind === 'measured' && r.mapDrop !== undefined).map((r) => ({ ...r, caption: `mAP ${r.mapDrop! > 0 ? '−' : '+'}${Math.abs(r.mapDrop!).toFixed(2)}` })) },
+        mark: { type: 'text', align: 'left', dx: 8, dy: 10, fontSize: 10 },
+        encoding: { x, y, text: { field: 'caption', type: 'nominal' } },
       },
       {
         data: { values: rows.filter((r) => r.chosen && r.kind === (rows.some((q) => q.chosen && q.kind === 'measured') ? 'measured' : 'predicted')).map((r) => ({ ...r, caption: `chosen: ${r.label}` })) },

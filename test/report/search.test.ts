@@ -46,6 +46,7 @@ describe('the INT8 search in report.md', () => {
       recipePath: 'model_int8_auto.recipe.json',
       chosen: { label: 'fastest', latency: { p50Ms: 3.7 }, predictedMs: 6.8, speedup: 1.92, fidelity: fidelity(35.7), accuracy: { fp32Map: 38.4, map: 38.2, drop: 0.21, ci: [-0.05, 0.5], images: 128 } },
       accuracyBudget: { maxDrop: 0.3, evalData: 'coco_val128' },
+      trace: [...base.trace, { step: 6, phase: 'accuracy', label: 'fastest', measuredMs: 3.7, accuracy: { fp32Map: 38.4, map: 38.2, drop: 0.21, ci: [-0.05, 0.5], images: 128 } }],
       recipe: {
         schemaVersion: 1,
         kind: 'edgeopt-int8-recipe',
@@ -69,9 +70,12 @@ describe('the INT8 search in report.md', () => {
     expect(md).toContain('| t7 | mse | 0.000 … 4.500 |');
     expect(md).toContain("1 convolutions' biases shifted");
     expect(md).toContain('![search.svg](search.svg)');
+    // The trace's column is the change (candidate − FP32): its interval too.
+    expect(md).toContain('| 6 | accuracy | fastest | – | – | 3.7 ms | – | −0.21 [−0.50, +0.05] |');
     const charts = await renderCharts({ variants: [], devices: [], search: found } as never);
     const chart = charts.find((c) => c.file === 'search.svg')!;
     expect(chart.svg.startsWith('<svg')).toBe(true);
     expect(chart.svg).toContain('chosen: fastest');
+    expect(chart.svg).toContain('mAP −0.21');
   });
 });

@@ -12,7 +12,9 @@ const ms = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 
 
 export function formatTraceRow(e: TraceEntry): string {
   const fid = e.fidelity ? `${e.fidelity.score.toFixed(1)} dB` : '–';
-  const acc = e.accuracy ? `${e.accuracy.drop >= 0 ? '−' : '+'}${Math.abs(e.accuracy.drop).toFixed(2)} [${e.accuracy.ci[0].toFixed(2)}, ${e.accuracy.ci[1].toFixed(2)}]` : '–';
+  // The column is the change (candidate − FP32), so its interval is the drop's, negated and swapped.
+  const signed = (v: number) => `${v < 0 ? '−' : '+'}${Math.abs(v).toFixed(2)}`;
+  const acc = e.accuracy ? `${signed(-e.accuracy.drop)} [${signed(-e.accuracy.ci[1])}, ${signed(-e.accuracy.ci[0])}]` : '–';
   return `| ${e.step} | ${e.phase} | ${e.label} | ${e.floatUnits ?? '–'} | ${ms(e.predictedMs)} | ${ms(e.measuredMs)} | ${fid} | ${acc} | ${e.note ?? ''} |`;
 }
 
