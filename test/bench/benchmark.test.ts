@@ -67,6 +67,14 @@ describe('benchmarkModels', () => {
     expect(result!.partial).toBe(false);
   });
 
+  it('stops at a deadline for the whole call: a child running at it is killed, nothing starts after it', async () => {
+    // Two models, one round each: the first child is cut at the deadline, the second never starts.
+    const [first, second] = await benchmarkModels([tiny, tiny], { runs: 100_000, warmup: 0, rounds: 1, maxRuns: 100_000, deadline: Date.now() + 1500 });
+    expect(first!.error).toMatch(/timed out after .* \(child process killed\)/);
+    expect(second!.error).toMatch(/the time limit was reached before this run set started/);
+    expect(second!.stats).toBeUndefined();
+  });
+
   it('rejects absurd options with one-line errors', async () => {
     await expect(benchmarkModels([tiny], { runs: 0 })).rejects.toThrow(/runs must be an integer from 1/);
     await expect(benchmarkModels([tiny], { runs: 10, maxRuns: 5 })).rejects.toThrow(/maxRuns/);
