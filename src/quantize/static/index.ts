@@ -233,9 +233,6 @@ export async function quantizeStatic(input: LoadedModel, options: StaticQuantize
   let corrections = typeof options.biasCorrection === 'object' ? options.biasCorrection : undefined;
   let correctionSamples = 0;
   if (options.biasCorrection === true) {
-    const samples = options.biasCorrectionSamples ??
-      (options.calibration ? await takeFeedRecords(model, options.calibration, DEFAULT_BIAS_CORRECTION_IMAGES) : undefined);
-    if (!samples) throw new EdgeoptError('bias correction needs calibration images or sample feeds (biasCorrectionSamples)');
     const initializers = new Map(model.graph.initializer.map((t) => [t.name ?? '', t]));
     const targets = plan.nodes
       .filter((n) => n.opType === 'Conv' && n.input[2] && initializers.has(n.input[1] ?? ''))
@@ -247,9 +244,15 @@ export async function quantizeStatic(input: LoadedModel, options: StaticQuantize
         perChannel: settings.perChannel,
       }))
       .filter((t) => t.range !== undefined);
-    progress.step(`bias correction: ${targets.length} convs, input means on ${samples.length} calibration samples`);
-    corrections = await measureBiasCorrections(model, targets, samples, options.calibrationSession);
-    correctionSamples = samples.length;
+    if (targets.length === 0) {
+      notes.push('bias correction: no quantized conv with a bias, nothing to correct');
+    } else {
+      const samples = options.biasCorrectionSamples ?? (options.calibration ? await takeFeedRecords(model, quietSource(options.calibration), DEFAULT_BIAS_CORRECTION_IMAGES) : undefined);
+      if (!samples) throw new EdgeoptError('bias correction needs calibration images or sample feeds (biasCorrectionSamples)');
+      progress.step(`bias correction: ${targets.length} convs, input means on ${samples.length} calibration samples`);
+      corrections = await measureBiasCorrections(model, targets, samples, options.calibrationSession);
+      correctionSamples = samples.length;
+    }
   }
   const qdq = insertQdq(model.graph, plan, ranges, { activationType: settings.activationType, perChannel: settings.perChannel, biasShifts: corrections });
   if (corrections && Object.keys(corrections).length > 0) {
@@ -454,4 +457,13 @@ export async function staticMode(model: LoadedModel, options: StaticModeOptions)
   const result = await quantizeStatic(optimized.model, staticQuantizeOptions(options));
   if (applied.length > 0) result.report.notes.unshift(`exact rewrites first: ${applied.join(', ')}`);
   return result;
+}
+
+/**
+ * The same calibration images without their warnings: bias correction re-reads the first few files that calibration
+ * has already read, skipped where bad, warned about and counted once.
+ */
+function quietSource(source: CalibrationSource): CalibrationSource {
+  if (Symbol.asyncIterator in source) return source;
+  return { ...source, quality: { ...source.quality, onWarning: undefined } };
 }
