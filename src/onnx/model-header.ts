@@ -59,23 +59,40 @@ export interface ModelHeader {
   metadataProps: StringStringEntryProto[];
 }
 
-/** Decodes the header of ONNX bytes, with the same one-line errors as a full decode (model-io's decodeModel). */
-export function decodeModelHeader(bytes: Uint8Array, source = 'input'): ModelHeader {
+/**
+ * Decodes ONNX bytes with one protobuf type and the checks every reader makes, each failing in one line: empty
+ * input, bytes that do not decode, a model without a graph (`hasGraph` says what counts), an IR version edgeopt
+ * does not know. The header reader and the full reader (model-io's decodeModel) share it.
+ */
+export function decodeOnnxChecked<T extends { irVersion?: number; graph?: unknown }>(
+  bytes: Uint8Array,
+  source: string,
+  decode: (bytes: Uint8Array) => T,
+  hasGraph: (model: T) => boolean,
+): T {
   if (bytes.byteLength === 0) throw new EdgeoptError(`${source} is empty, not an ONNX model`);
-  let model: Partial<ModelHeader>;
+  let model: T;
   try {
-    model = HeaderType.decode(bytes) as unknown as Partial<ModelHeader>;
+    model = decode(bytes);
   } catch (err) {
     throw new EdgeoptError(`${source} is not a valid ONNX model (${describeError(err)}): truncated or not ONNX`);
   }
-  if (!model.graph || (model.graph.input.length === 0 && model.graph.output.length === 0)) {
-    throw new EdgeoptError(`${source} is not an ONNX model: it has no graph`);
-  }
+  if (!model.graph || !hasGraph(model)) throw new EdgeoptError(`${source} is not an ONNX model: it has no graph`);
   const ir = model.irVersion ?? 0;
   if (ir <= 0 || ir > MAX_IR_VERSION) {
     throw new EdgeoptError(`${source} has unsupported ONNX IR version ${ir} (supported: 1 to ${MAX_IR_VERSION})`);
   }
-  return model as ModelHeader;
+  return model;
+}
+
+/** Decodes the header of ONNX bytes, with the same one-line errors as a full decode (model-io's decodeModel). */
+export function decodeModelHeader(bytes: Uint8Array, source = 'input'): ModelHeader {
+  return decodeOnnxChecked(
+    bytes,
+    source,
+    (b) => HeaderType.decode(b) as unknown as ModelHeader,
+    (m) => m.graph.input.length > 0 || m.graph.output.length > 0,
+  );
 }
 
 export async function loadModelHeader(path: string): Promise<ModelHeader> {

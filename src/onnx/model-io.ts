@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import protobuf from 'protobufjs';
 import { EdgeoptError, describeError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { MAX_IR_VERSION } from './model-header.js';
+import { MAX_IR_VERSION, decodeOnnxChecked } from './model-header.js';
 import { ONNX_PROTO_SCHEMA } from './schema.js';
 import { DATA_LOCATION_EXTERNAL, type LoadedModel, type ModelProto, type TensorProto } from './types.js';
 
@@ -22,20 +22,12 @@ export { MAX_IR_VERSION };
 /** Decodes ONNX bytes. External data, if any, is resolved relative to `baseDir` and read inline. */
 export function decodeModel(bytes: Uint8Array, options: { baseDir?: string; source?: string } = {}): LoadedModel {
   const source = options.source ?? 'input';
-  if (bytes.byteLength === 0) throw new EdgeoptError(`${source} is empty, not an ONNX model`);
-  let model: ModelProto;
-  try {
-    model = ModelType.decode(bytes) as unknown as ModelProto;
-  } catch (err) {
-    throw new EdgeoptError(`${source} is not a valid ONNX model (${describeError(err)}): truncated or not ONNX`);
-  }
-  if (!model.graph || (model.graph.node.length === 0 && model.graph.output.length === 0)) {
-    throw new EdgeoptError(`${source} is not an ONNX model: it has no graph`);
-  }
-  const ir = model.irVersion ?? 0;
-  if (ir <= 0 || ir > MAX_IR_VERSION) {
-    throw new EdgeoptError(`${source} has unsupported ONNX IR version ${ir} (supported: 1 to ${MAX_IR_VERSION})`);
-  }
+  const model = decodeOnnxChecked(
+    bytes,
+    source,
+    (b) => ModelType.decode(b) as unknown as ModelProto,
+    (m) => m.graph!.node.length > 0 || m.graph!.output.length > 0,
+  );
   const loaded = model as LoadedModel;
   if (hasExternalData(loaded)) {
     if (options.baseDir === undefined) {
