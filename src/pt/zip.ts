@@ -5,7 +5,7 @@
  * Before opening the zip we recognise the files that people mistake for checkpoints (Git LFS pointers,
  * HTML error pages, the legacy pre-1.6 format) so the user gets a message that says what they have.
  */
-import { unzipSync } from 'fflate';
+import { createRequire } from 'node:module';
 import { EdgeoptError } from '../util/errors.js';
 
 export interface TorchZip {
@@ -53,31 +53,142 @@ export function describeNonZip(bytes: Uint8Array): string | null {
 
 /** Smallest central-directory record (46 bytes + name). */
 const CENTRAL_RECORD_BYTES = 46;
+const EOCD_SIGNATURE = 0x06054b50;
+const ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
+const ZIP64_EOCD_SIGNATURE = 0x06064b50;
+const CENTRAL_SIGNATURE = 0x02014b50;
+const LOCAL_SIGNATURE = 0x04034b50;
+const STORED = 0;
+const DEFLATED = 8;
+
+interface ZipEntry {
+  name: string;
+  method: number;
+  flags: number;
+  compressedSize: number;
+  size: number;
+  localOffset: number;
+}
+
+/** The archive's truncated/corrupt line, with what was wrong in brackets. */
+function corrupt(source: string, what: string): EdgeoptError {
+  return new EdgeoptError(`${source} is a truncated or corrupt zip archive (${what})`);
+}
 
 /**
- * The end-of-central-directory record says how many entries follow; a crafted count (up to 2^64 in
- * zip64) would keep the unzipper looping over garbage, so it must fit in the file.
+ * Where the central directory is and how many entries it lists (zip64 when the 32-bit fields overflow). A
+ * crafted count (up to 2^64 in zip64) would keep a reader looping over garbage, so it must fit in the file.
  */
-function checkEntryCount(bytes: Uint8Array, source: string): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+function findDirectory(bytes: Uint8Array, view: DataView, source: string): { count: number; offset: number; size: number } {
   let eocd = -1;
   for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i--) {
-    if (view.getUint32(i, true) === 0x06054b50) {
+    if (view.getUint32(i, true) === EOCD_SIGNATURE) {
       eocd = i;
       break;
     }
   }
-  if (eocd < 0) throw new EdgeoptError(`${source} is a truncated or corrupt zip archive (no end-of-archive record)`);
+  if (eocd < 0) throw corrupt(source, 'no end-of-archive record');
   let count = view.getUint16(eocd + 10, true);
-  if (eocd >= 20 && view.getUint32(eocd - 20, true) === 0x07064b50) {
+  let size = view.getUint32(eocd + 12, true);
+  let offset = view.getUint32(eocd + 16, true);
+  if (eocd >= 20 && view.getUint32(eocd - 20, true) === ZIP64_LOCATOR_SIGNATURE) {
     const zip64 = Number(view.getBigUint64(eocd - 12, true));
-    if (zip64 + 56 <= bytes.length && zip64 >= 0 && view.getUint32(zip64, true) === 0x06064b50) {
+    if (zip64 + 56 <= bytes.length && zip64 >= 0 && view.getUint32(zip64, true) === ZIP64_EOCD_SIGNATURE) {
       count = Number(view.getBigUint64(zip64 + 32, true));
+      size = Number(view.getBigUint64(zip64 + 40, true));
+      offset = Number(view.getBigUint64(zip64 + 48, true));
     }
   }
   if (count * CENTRAL_RECORD_BYTES > bytes.length) {
     throw new EdgeoptError(`${source} is a corrupt zip archive (claims ${count} entries in ${bytes.length} bytes)`);
   }
+  if (offset + size > bytes.length) throw corrupt(source, 'its directory lies beyond the end of the file');
+  return { count, offset, size };
+}
+
+/** The central directory's records: name, compression, sizes and where each entry's local header is. */
+function readDirectory(bytes: Uint8Array, source: string): ZipEntry[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dir = findDirectory(bytes, view, source);
+  const entries: ZipEntry[] = [];
+  const end = dir.offset + dir.size;
+  let at = dir.offset;
+  for (let i = 0; i < dir.count; i++) {
+    if (at + CENTRAL_RECORD_BYTES > end || view.getUint32(at, true) !== CENTRAL_SIGNATURE) throw corrupt(source, `directory record ${i + 1} of ${dir.count} is damaged`);
+    const flags = view.getUint16(at + 8, true);
+    const nameLength = view.getUint16(at + 28, true);
+    const extraLength = view.getUint16(at + 30, true);
+    const commentLength = view.getUint16(at + 32, true);
+    if (at + CENTRAL_RECORD_BYTES + nameLength + extraLength + commentLength > end) throw corrupt(source, `directory record ${i + 1} of ${dir.count} is cut short`);
+    const nameBytes = bytes.subarray(at + CENTRAL_RECORD_BYTES, at + CENTRAL_RECORD_BYTES + nameLength);
+    const entry: ZipEntry = {
+      name: new TextDecoder(flags & 0x800 ? 'utf-8' : 'latin1').decode(nameBytes),
+      method: view.getUint16(at + 10, true),
+      flags,
+      compressedSize: view.getUint32(at + 20, true),
+      size: view.getUint32(at + 24, true),
+      localOffset: view.getUint32(at + 42, true),
+    };
+    applyZip64Extra(entry, view, at + CENTRAL_RECORD_BYTES + nameLength, extraLength);
+    entries.push(entry);
+    at += CENTRAL_RECORD_BYTES + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
+
+/** Zip64's extra field (id 1) holds, in this order, each 32-bit field that overflowed (written as 0xFFFFFFFF). */
+function applyZip64Extra(entry: ZipEntry, view: DataView, start: number, length: number): void {
+  const MAX32 = 0xffffffff;
+  for (let at = start; at + 4 <= start + length; ) {
+    const id = view.getUint16(at, true);
+    const size = view.getUint16(at + 2, true);
+    if (id === 1) {
+      let field = at + 4;
+      const next = (): number => {
+        const value = field + 8 <= at + 4 + size ? Number(view.getBigUint64(field, true)) : MAX32;
+        field += 8;
+        return value;
+      };
+      if (entry.size === MAX32) entry.size = next();
+      if (entry.compressedSize === MAX32) entry.compressedSize = next();
+      if (entry.localOffset === MAX32) entry.localOffset = next();
+      return;
+    }
+    at += 4 + size;
+  }
+}
+
+/**
+ * An entry's bytes. torch.save stores entries uncompressed (and aligned, so that torch can map them), so a stored
+ * entry is a view into the file, not a copy: reading a checkpoint costs no second copy of its weights. A deflated
+ * entry (an archive re-zipped by hand) is inflated with fflate, loaded only then.
+ */
+function entryData(bytes: Uint8Array, entry: ZipEntry, source: string): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = entry.localOffset;
+  if (at + 30 > bytes.length || view.getUint32(at, true) !== LOCAL_SIGNATURE) throw corrupt(source, `entry '${entry.name}' has no local header`);
+  if (entry.flags & 1) throw new EdgeoptError(`${source}: zip entry '${entry.name}' is encrypted`);
+  const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
+  const end = start + entry.compressedSize;
+  if (end > bytes.length) throw corrupt(source, `entry '${entry.name}' runs past the end of the file`);
+  const data = bytes.subarray(start, end);
+  if (entry.method === STORED) {
+    if (entry.size !== entry.compressedSize) throw corrupt(source, `stored entry '${entry.name}' has two sizes`);
+    return data;
+  }
+  if (entry.method !== DEFLATED) throw new EdgeoptError(`${source}: zip entry '${entry.name}' uses compression method ${entry.method}, which torch never writes`);
+  if (entry.size > Math.max(1 << 20, entry.compressedSize * MAX_DEFLATE_RATIO)) {
+    throw new EdgeoptError(`${source}: zip entry '${entry.name}' claims ${entry.size} bytes from ${entry.compressedSize} compressed bytes`);
+  }
+  const { inflateSync } = createRequire(import.meta.url)('fflate') as typeof import('fflate');
+  let inflated: Uint8Array;
+  try {
+    inflated = inflateSync(data, { out: new Uint8Array(entry.size) });
+  } catch (err) {
+    throw corrupt(source, `entry '${entry.name}': ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (inflated.length !== entry.size) throw corrupt(source, `entry '${entry.name}' inflates to ${inflated.length} bytes, not ${entry.size}`);
+  return inflated;
 }
 
 /** Opens the zip container of a torch.save checkpoint and collects its entries by role. */
@@ -85,23 +196,9 @@ export function readTorchZip(bytes: Uint8Array, source: string): TorchZip {
   const problem = describeNonZip(bytes);
   if (problem) throw new EdgeoptError(`${source} ${problem}`);
 
-  checkEntryCount(bytes, source);
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes, {
-      filter: (file) => {
-        if (file.compression !== 0 && file.originalSize > Math.max(1 << 20, file.size * MAX_DEFLATE_RATIO)) {
-          throw new EdgeoptError(`${source}: zip entry '${file.name}' claims ${file.originalSize} bytes from ${file.size} compressed bytes`);
-        }
-        return true;
-      },
-    });
-  } catch (err) {
-    if (err instanceof EdgeoptError) throw err;
-    throw new EdgeoptError(`${source} is a truncated or corrupt zip archive (${err instanceof Error ? err.message : String(err)})`);
-  }
-
-  const names = Object.keys(entries);
+  const directory = new Map<string, ZipEntry>();
+  for (const entry of readDirectory(bytes, source)) if (!entry.name.endsWith('/')) directory.set(entry.name, entry);
+  const names = [...directory.keys()];
   const pickleName = names.find((n) => n === 'data.pkl' || /^[^/]*\/data\.pkl$/.test(n));
   if (pickleName === undefined) {
     const torchScript = names.some((n) => /(^|\/)code\//.test(n) || /(^|\/)constants\.pkl$/.test(n));
@@ -112,8 +209,12 @@ export function readTorchZip(bytes: Uint8Array, source: string): TorchZip {
     );
   }
   const prefix = pickleName.slice(0, pickleName.length - 'data.pkl'.length);
+  const read = (name: string): Uint8Array | undefined => {
+    const entry = directory.get(name);
+    return entry === undefined ? undefined : entryData(bytes, entry, source);
+  };
   const text = (name: string): string | undefined => {
-    const entry = entries[prefix + name];
+    const entry = read(prefix + name);
     return entry === undefined ? undefined : new TextDecoder().decode(entry).trim();
   };
 
@@ -125,7 +226,7 @@ export function readTorchZip(bytes: Uint8Array, source: string): TorchZip {
   const records = new Map<string, Uint8Array>();
   const dataDir = `${prefix}data/`;
   for (const name of names) {
-    if (name.startsWith(dataDir) && name.length > dataDir.length) records.set(name.slice(dataDir.length), entries[name]!);
+    if (name.startsWith(dataDir) && name.length > dataDir.length) records.set(name.slice(dataDir.length), read(name)!);
   }
-  return { prefix, pickle: entries[pickleName]!, version: text('version') ?? '', byteOrder: 'little', records };
+  return { prefix, pickle: read(pickleName)!, version: text('version') ?? '', byteOrder: 'little', records };
 }

@@ -44,6 +44,26 @@ const f32 = (...values: number[]) => new Uint8Array(Float32Array.from(values).bu
 const u16 = (...bits: number[]) => new Uint8Array(Uint16Array.from(bits).buffer);
 const i64 = (...values: number[]) => new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer);
 
+describe('the zip layer', () => {
+  it('reads a checkpoint re-zipped with deflate exactly as the stored one', () => {
+    const { pickle, records } = miniCheckpoint();
+    const stored = readCheckpoint(P.torchZip(pickle, records));
+    const deflated = readCheckpoint(P.torchZip(pickle, records, { level: 9 }));
+    const values = (ck: ReturnType<typeof readCheckpoint>) => [...moduleStateDict(findModel(ck.root))].map(([k, t]) => [k, Array.from(torchTensorToFloat32(t))]);
+    expect(values(deflated)).toEqual(values(stored));
+    expect(deflated.storageCount).toBe(stored.storageCount);
+  });
+
+  it('a stored entry is a view into the file, not a copy', () => {
+    const { pickle, records } = miniCheckpoint();
+    const bytes = P.torchZip(pickle, records);
+    const ck = readCheckpoint(bytes);
+    const tensors = [...moduleStateDict(findModel(ck.root)).values()];
+    expect(tensors.length).toBeGreaterThan(0);
+    for (const t of tensors) expect(t.storage.bytes.buffer).toBe(bytes.buffer);
+  });
+});
+
 describe.skipIf(!hasAssets)('readCheckpoint on the real checkpoints', () => {
   it('reads the official yolov5n.pt: 80 COCO names, yaml, HalfStorage weights', () => {
     const ck = readCheckpoint(asset('models', 'yolov5n.pt'));
@@ -306,11 +326,23 @@ describe('readCheckpoint rejects bad input with one line', () => {
   it('a zip that is not a checkpoint, and a TorchScript archive', () => {
     const other = P.torchZip(P.pickleBytes(P.proto(2), P.NONE, P.STOP), {}, { prefix: 'x/', extra: {} });
     const renamed = new Uint8Array(other);
-    // Same zip with data.pkl renamed: replace the name in both headers.
+    // Same zip with data.pkl renamed: replace the name in both headers (same length, so every offset stays right).
     const text = Buffer.from(renamed).toString('latin1').replaceAll('x/data.pkl', 'x/other.pk');
     expect(errorOf(() => readCheckpoint(Buffer.from(text, 'latin1')))).toMatch(/zip archive but not a PyTorch checkpoint \(no data\.pkl inside\)/);
-    const script = Buffer.from(Buffer.from(P.torchZip(P.pickleBytes(P.proto(2), P.NONE, P.STOP), {}, { extra: { 'archive/code/__torch__.py': new Uint8Array(1) } })).toString('latin1').replaceAll('archive/data.pkl', 'archive/const.pkl'), 'latin1');
+    const script = Buffer.from(Buffer.from(P.torchZip(P.pickleBytes(P.proto(2), P.NONE, P.STOP), {}, { extra: { 'archive/code/__torch__.py': new Uint8Array(1) } })).toString('latin1').replaceAll('archive/data.pkl', 'archive/dat0.pkl'), 'latin1');
     expect(errorOf(() => readCheckpoint(script))).toMatch(/TorchScript archive/);
+  });
+
+  it('a deflated entry that claims far more bytes than its data could hold (a zip bomb)', () => {
+    const { pickle, records } = miniCheckpoint();
+    const bytes = new Uint8Array(P.torchZip(pickle, records, { level: 9, extra: { 'archive/data/9': new Uint8Array(4 << 20) } }));
+    // Raise the entry's uncompressed size in its directory record to 2^31 bytes.
+    const view = new DataView(bytes.buffer);
+    const name = Buffer.from('archive/data/9');
+    for (let at = 0; at + 46 < bytes.length; at++) {
+      if (view.getUint32(at, true) === 0x02014b50 && Buffer.from(bytes.subarray(at + 46, at + 46 + name.length)).equals(name)) view.setUint32(at + 24, 2 ** 31, true);
+    }
+    expect(errorOf(() => readCheckpoint(bytes))).toMatch(/zip entry 'archive\/data\/9' claims 2147483648 bytes from \d+ compressed bytes$/);
   });
 
   it('a big-endian checkpoint', () => {

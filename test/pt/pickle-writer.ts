@@ -116,13 +116,19 @@ export function pickleBytes(...parts: Bytes[]): Uint8Array {
 }
 
 /** A torch.save-style zip: `<prefix>data.pkl`, `<prefix>version`, `<prefix>data/<key>` for each record. */
-export function torchZip(pickle: Uint8Array, records: Record<string, Uint8Array> = {}, options: { prefix?: string; extra?: Record<string, Uint8Array> } = {}): Uint8Array {
+/** `level` above 0 deflates every entry, as a checkpoint re-zipped by hand would be (torch.save stores them). */
+export function torchZip(
+  pickle: Uint8Array,
+  records: Record<string, Uint8Array> = {},
+  options: { prefix?: string; extra?: Record<string, Uint8Array>; level?: 0 | 6 | 9 } = {},
+): Uint8Array {
   const prefix = options.prefix ?? 'archive/';
-  const files: Record<string, [Uint8Array, { level: 0 }]> = {
-    [`${prefix}data.pkl`]: [pickle, { level: 0 }],
-    [`${prefix}version`]: [new TextEncoder().encode('3\n'), { level: 0 }],
+  const level = { level: options.level ?? 0 };
+  const files: Record<string, [Uint8Array, { level: 0 | 6 | 9 }]> = {
+    [`${prefix}data.pkl`]: [pickle, level],
+    [`${prefix}version`]: [new TextEncoder().encode('3\n'), level],
   };
-  for (const [key, bytes] of Object.entries(records)) files[`${prefix}data/${key}`] = [bytes, { level: 0 }];
-  for (const [name, bytes] of Object.entries(options.extra ?? {})) files[name] = [bytes, { level: 0 }];
+  for (const [key, bytes] of Object.entries(records)) files[`${prefix}data/${key}`] = [bytes, level];
+  for (const [name, bytes] of Object.entries(options.extra ?? {})) files[name] = [bytes, level];
   return zipSync(files);
 }
