@@ -29,6 +29,8 @@ export interface PickleLimits {
 export const DEFAULT_PICKLE_LIMITS: PickleLimits = { maxStack: 4_000_000, maxMemo: 4_000_000 };
 
 const MARK_SENTINEL = Symbol('mark');
+/** Most memo slots a PUT may skip past the number already set (picklers number them densely). */
+const MEMO_GAP = 1 << 16;
 type StackItem = PyValue | typeof MARK_SENTINEL;
 
 const IDENTIFIER_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
@@ -40,6 +42,16 @@ export function unpickle(bytes: Uint8Array, env: PickleEnvironment, limits: Pick
 
 function fail(message: string): never {
   throw new EdgeoptError(`corrupt pickle: ${message}`);
+}
+
+/** Dicts up to this many entries are searched by scanning; larger ones get a hash index. */
+const SCAN_LIMIT = 32;
+
+/** Python's `a == b` for dict keys: strings compare directly, everything else by its hash key. */
+function sameKey(a: PyValue, b: PyValue): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  const ha = hashKey(a);
+  return ha !== null && ha === hashKey(b);
 }
 
 /** A hashable key for dict de-duplication (Python dict semantics for str/int/bool/None/tuple keys). */
@@ -70,7 +82,9 @@ class PickleMachine {
   private readonly view: DataView;
   private stack: StackItem[] = [];
   private readonly marks: number[] = [];
-  private readonly memo = new Map<number, PyValue>();
+  /** Memo slots by index (an array: picklers number them 0, 1, 2, …), and how many are set. */
+  private readonly memo: Array<PyValue | undefined> = [];
+  private memoCount = 0;
   /** Per-dict key index so SETITEM overwrites like Python does. */
   private readonly dictIndex = new WeakMap<PyDict, Map<string, number>>();
   private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -180,12 +194,18 @@ class PickleMachine {
     return items;
   }
   private memoPut(index: number, value: PyValue): void {
-    if (!this.memo.has(index) && this.memo.size >= this.limits.maxMemo) fail(`memo exceeds ${this.limits.maxMemo} entries`);
-    this.memo.set(index, value);
+    if (this.memo[index] === undefined) {
+      if (this.memoCount >= this.limits.maxMemo) fail(`memo exceeds ${this.limits.maxMemo} entries`);
+      // A sparse index far beyond the count would make the array huge: no pickler writes one.
+      if (index > this.memoCount + MEMO_GAP) fail(`memo index ${index} skips more than ${MEMO_GAP} slots`);
+      this.memoCount++;
+    }
+    this.memo[index] = value;
   }
   private memoGet(index: number): PyValue {
-    if (!this.memo.has(index)) fail(`memo key ${index} used before it was set`);
-    return this.memo.get(index)!;
+    const value = this.memo[index];
+    if (value === undefined) fail(`memo key ${index} used before it was set`);
+    return value;
   }
 
   // ---- typed pops ----------------------------------------------------------------------------
@@ -207,19 +227,37 @@ class PickleMachine {
     return value as PyGlobal;
   }
 
+  /**
+   * `dict[key] = value` with Python's overwrite semantics. Most dicts in a checkpoint are small (a module's
+   * `_parameters`, its `__dict__`), so they are scanned; only a dict that grows past SCAN_LIMIT gets a hash
+   * index. Building an index for every dict allocated a Map and a key string per entry, which made unpickling
+   * a YOLO checkpoint a fifth slower (most of it in the garbage collector).
+   */
   private setItem(dict: PyDict, key: PyValue, value: PyValue): void {
+    const entries = dict.entries;
+    let index = this.dictIndex.get(dict);
+    if (!index && entries.length < SCAN_LIMIT) {
+      for (let i = 0; i < entries.length; i++) {
+        if (sameKey(entries[i]![0], key)) {
+          entries[i]![1] = value;
+          return;
+        }
+      }
+      if (typeof key !== 'string' && hashKey(key) === null) fail(`unhashable dict key of type ${kindOf(key)}`);
+      entries.push([key, value]);
+      return;
+    }
     const hash = hashKey(key);
     if (hash === null) fail(`unhashable dict key of type ${kindOf(key)}`);
-    let index = this.dictIndex.get(dict);
     if (!index) {
-      index = new Map(dict.entries.map(([k], i) => [hashKey(k) ?? `#${i}`, i]));
+      index = new Map(entries.map(([k], i) => [hashKey(k) ?? `#${i}`, i]));
       this.dictIndex.set(dict, index);
     }
     const existing = index.get(hash);
-    if (existing !== undefined) dict.entries[existing]![1] = value;
+    if (existing !== undefined) entries[existing]![1] = value;
     else {
-      index.set(hash, dict.entries.length);
-      dict.entries.push([key, value]);
+      index.set(hash, entries.length);
+      entries.push([key, value]);
     }
   }
 
@@ -461,7 +499,7 @@ class PickleMachine {
         this.memoPut(this.u32(), this.top());
         return;
       case 0x94: // MEMOIZE
-        this.memoPut(this.memo.size, this.top());
+        this.memoPut(this.memoCount, this.top());
         return;
 
       // globals and object construction: the only places where Python would import or call

@@ -121,6 +121,24 @@ describe('pickle VM: data opcodes', () => {
     expect(value.entries).toEqual([['a', 2]]);
   });
 
+  it('keys compare as in Python (1 == 1.0 == True, equal tuples) in small dicts and in large ones', () => {
+    for (const filler of [0, 40]) {
+      const items = Array.from({ length: filler }, (_, i) => [...P.str(`k${i}`), ...P.int(i)]).flat();
+      const value = run(
+        P.proto(2), P.EMPTY_DICT, P.MARK, items,
+        P.int(1), P.str('one'), P.TRUE, P.str('true'), P.float(1), P.str('float'),
+        P.tuple([P.int(2), P.str('x')]), P.str('a'), P.tuple([P.int(2), P.str('x')]), P.str('b'),
+        P.str('k3'), P.str('again'),
+        P.SETITEMS, P.STOP,
+      ) as PyDict;
+      expect(value.entries.length, `filler ${filler}`).toBe(filler + 2 + (filler > 3 ? 0 : 1));
+      expect(value.entries.find(([k]) => k === 1)?.[1]).toBe('float');
+      expect(value.entries.find(([k]) => typeof k === 'object')?.[1]).toBe('b');
+      expect(value.entries.find(([k]) => k === 'k3')?.[1]).toBe('again');
+    }
+    expect(errorOf(() => run(P.proto(2), P.EMPTY_DICT, P.EMPTY_LIST, P.int(1), P.SETITEM, P.STOP)).message).toMatch(/unhashable dict key of type list/);
+  });
+
   it('module classes become records of class name and BUILD state, never instances', () => {
     const value = run(P.proto(2), P.moduleObject('torch.nn.modules.activation', 'SiLU', { attrs: [['inplace', P.TRUE]] }), P.STOP) as PyObject;
     expect(value.kind).toBe('object');
@@ -202,6 +220,8 @@ describe('pickle VM: malformed and oversized input fails cleanly', () => {
   it('caps the stack and memo', () => {
     const many = P.pickleBytes(P.proto(2), P.MARK, ...Array.from({ length: 100 }, () => P.NONE), P.TUPLE, P.STOP);
     expect(errorOf(() => unpickle(many, env(), { maxStack: 50, maxMemo: 50 })).message).toMatch(/stack exceeds 50 values/);
+    // A PUT far past the slots already set would make the memo huge for nothing: no pickler writes one.
+    expect(errorOf(() => unpickle(P.pickleBytes(P.proto(2), P.NONE, [0x72, 0, 0, 0, 0x40], P.STOP), env())).message).toMatch(/memo index 1073741824 skips more than 65536 slots/);
     const memo = P.pickleBytes(P.proto(4), P.NONE, ...Array.from({ length: 100 }, () => P.MEMOIZE), P.STOP);
     expect(errorOf(() => unpickle(memo, env(), { maxStack: 1000, maxMemo: 50 })).message).toMatch(/memo exceeds 50 entries/);
   });
