@@ -35,9 +35,10 @@ const MAX_CHECKPOINT_BYTES = 2 ** 31 - 1;
  * Reads a torch.save checkpoint (zip format) from a path or its bytes, safely: only allow-listed
  * globals, no code execution, every size checked against the file. Throws EdgeoptError with one
  * line for anything that is not a readable checkpoint (LFS pointer, HTML, truncated zip, hostile pickle…).
+ * Bytes read elsewhere are named `bytesSource` in those lines (their path, say).
  */
-export function readCheckpoint(pathOrBytes: string | Uint8Array): Checkpoint {
-  const source = typeof pathOrBytes === 'string' ? pathOrBytes : '<bytes>';
+export function readCheckpoint(pathOrBytes: string | Uint8Array, bytesSource = '<bytes>'): Checkpoint {
+  const source = typeof pathOrBytes === 'string' ? pathOrBytes : bytesSource;
   const bytes = typeof pathOrBytes === 'string' ? readCheckpointFile(pathOrBytes) : pathOrBytes;
   const zip = readTorchZip(bytes, source);
   const env = torchPickleEnvironment(zip.records);
@@ -79,7 +80,10 @@ function readCheckpointFile(path: string): Uint8Array {
 /** `dict[key]` for a PyDict (string or int key), undefined when absent or not a dict. */
 export function pyGet(dict: PyValue | undefined, key: string | number): PyValue | undefined {
   if (!isRecord(dict, 'dict')) return undefined;
-  for (const [k, v] of (dict as PyDict).entries) if (k === key) return v;
+  // Indexed, not `for…of` with destructuring: this runs cold, once per attribute of every module, where the
+  // interpreter's iterator protocol costs several times the loop itself (inspect's start-up budget is ~50 ms).
+  const entries = (dict as PyDict).entries;
+  for (let i = 0; i < entries.length; i++) if (entries[i]![0] === key) return entries[i]![1];
   return undefined;
 }
 
@@ -138,8 +142,10 @@ export function moduleChildren(module: PyObject): Map<string, PyObject> {
   const children = new Map<string, PyObject>();
   const modules = moduleAttr(module, '_modules');
   if (!isRecord(modules, 'dict')) return children;
-  for (const [key, value] of (modules as PyDict).entries) {
-    if (isPyObject(value)) children.set(String(key), value);
+  const entries = (modules as PyDict).entries;
+  for (let i = 0; i < entries.length; i++) {
+    const value = entries[i]![1];
+    if (isPyObject(value)) children.set(String(entries[i]![0]), value);
   }
   return children;
 }
@@ -155,7 +161,11 @@ function tensorEntries(module: PyObject, attr: '_parameters' | '_buffers'): Arra
   const dict = moduleAttr(module, attr);
   if (!isRecord(dict, 'dict')) return [];
   const out: Array<[string, TorchTensor]> = [];
-  for (const [key, value] of (dict as PyDict).entries) if (isTorchTensor(value)) out.push([String(key), value]);
+  const entries = (dict as PyDict).entries;
+  for (let i = 0; i < entries.length; i++) {
+    const value = entries[i]![1];
+    if (isTorchTensor(value)) out.push([String(entries[i]![0]), value]);
+  }
   return out;
 }
 

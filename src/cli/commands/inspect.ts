@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EdgeoptError } from '../../util/errors.js';
 import { action } from '../action.js';
@@ -43,10 +44,15 @@ export function registerInspect(program: Command): void {
       if (flags.decoders) return listDecoders();
       if (!file) throw new EdgeoptError('inspect needs a model file (.pt or .onnx), or --decoders');
       if (!/\.(pt|pth)$/i.test(file)) return inspectOnnx(file, flags);
-      const { readCheckpoint } = await import('../../pt/checkpoint.js');
-      const { summarizeCheckpoint } = await import('../../pt/inspect.js');
-      const { formatCheckpointSummary } = await import('../../pt/format.js');
-      const summary = summarizeCheckpoint(readCheckpoint(file));
+      // The file is read on libuv's thread while the reader's modules load and compile on this one.
+      const [bytes, { readCheckpoint }, { summarizeCheckpoint }, { formatCheckpointSummary }] = await Promise.all([
+        readFile(file).catch(() => undefined),
+        import('../../pt/checkpoint.js'),
+        import('../../pt/inspect.js'),
+        import('../../pt/format.js'),
+      ]);
+      // A file that could not be read goes through readCheckpoint's path checks, which say why in one line.
+      const summary = summarizeCheckpoint(bytes ? readCheckpoint(bytes, file) : readCheckpoint(file));
       process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatCheckpointSummary(summary));
     }),
   );
