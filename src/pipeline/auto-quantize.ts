@@ -17,6 +17,7 @@ import { searchQuantization, type FidelityScore, type LatencyFigures, type Paire
 import { announceProviderFallback } from '../runtime/fallback.js';
 import type { SessionConfig } from '../runtime/runtime.js';
 import { EdgeoptError } from '../util/errors.js';
+import { agreementDb, detectionSteering, type DetectionSteering } from './detection-steering.js';
 import { silentProgress, type Progress } from '../util/progress.js';
 
 /**
@@ -124,6 +125,11 @@ export async function autoQuantizeFile(inPath: string, outPath: string, options:
     }
     const session = options.providers ? { providers: options.providers } : undefined;
     const reference = await collectOutputs(model, samples, session);
+    // Steer on what a detector's user loses (detections, box precision) when the model's decoder reads its outputs.
+    const found = detectionSteering(model, reference, options.evalContract);
+    const steering = 'reason' in found ? undefined : found;
+    const steeringNote = 'reason' in found ? `output SQNR per channel against FP32 (no detection agreement: ${found.reason})` : found.description;
+    progress.step(`search: steering on ${steeringNote}`);
 
     let fp32Images: ImageMatches[] | undefined;
     const evalImages = async (path: string, warn: boolean): Promise<ImageMatches[]> => {
@@ -174,7 +180,8 @@ export async function autoQuantizeFile(inPath: string, outPath: string, options:
           };
           return { fp32: figures(inPath), candidates: paths.slice(1).map(figures) };
         },
-        fidelity: async (m) => outputFidelity(m, samples, reference, session),
+        steering: steeringNote,
+        fidelity: async (m) => outputFidelity(m, samples, reference, session, steering),
         accuracy: options.evalData
           ? async (m): Promise<PairedAccuracy> => {
               if (!fp32Images) {
@@ -201,13 +208,16 @@ export async function autoQuantizeFile(inPath: string, outPath: string, options:
 }
 
 /**
- * The steering figure: SQNR per output channel (a detector's box coordinates are in pixels, its class scores in
+ * The steering figure: detection agreement with FP32 (F1 over IoU 0.5:0.95, in dB: see agreementDb) when
+ * `steering` is given, else SQNR per output channel (a detector's box coordinates are in pixels, its class scores in
  * 0..1 — one SQNR over both would hear only the boxes), averaged in dB over channels and outputs, capped at 60 dB.
  */
-export async function outputFidelity(m: LoadedModel, samples: Parameters<typeof visitOutputs>[1], reference: PlainOutput[][], session?: SessionConfig): Promise<FidelityScore> {
+export async function outputFidelity(m: LoadedModel, samples: Parameters<typeof visitOutputs>[1], reference: PlainOutput[][], session?: SessionConfig, steering?: DetectionSteering): Promise<FidelityScore> {
   const sums = new Map<string, { signal: Float64Array; noise: Float64Array }>();
   const whole = { signal: 0, noise: 0 };
+  const agreement = steering?.agreement();
   await visitOutputs(m, samples, (i, outputs) => {
+    agreement?.add(i, outputs);
     for (const out of outputs) {
       const ref = reference[i]!.find((r) => r.name === out.name);
       if (!ref || ref.data.length !== out.data.length) continue;
@@ -230,8 +240,11 @@ export async function outputFidelity(m: LoadedModel, samples: Parameters<typeof 
   const db = (signal: number, noise: number) => (noise === 0 ? 60 : signal === 0 ? 0 : Math.min(60, 10 * Math.log10(signal / noise)));
   const perChannel: number[] = [];
   for (const s of sums.values()) for (let c = 0; c < s.signal.length; c++) if (s.signal[c]! > 0 || s.noise[c]! > 0) perChannel.push(db(s.signal[c]!, s.noise[c]!));
-  const score = perChannel.length ? perChannel.reduce((a, b) => a + b, 0) / perChannel.length : 0;
-  return { score, sqnrDb: whole.noise === 0 ? null : db(whole.signal, whole.noise) };
+  const channelSqnrDb = perChannel.length ? perChannel.reduce((a, b) => a + b, 0) / perChannel.length : 0;
+  const sqnrDb = whole.noise === 0 ? null : db(whole.signal, whole.noise);
+  if (!agreement) return { score: channelSqnrDb, channelSqnrDb, sqnrDb };
+  const detectionF1 = agreement.f1();
+  return { score: agreementDb(detectionF1), channelSqnrDb, sqnrDb, detectionF1 };
 }
 
 /** The channel axis of an output: the smaller of dims[1] and the last dim (84 of [1, 84, 8400]; 85 of [1, 25200, 85]). */

@@ -44,7 +44,7 @@ function searchLines(s: SearchRecord): string[] {
   const c = s.chosen;
   const accuracy = c.accuracy
     ? `paired mAP50-95 drop ${c.accuracy.drop.toFixed(2)} (95% CI ${c.accuracy.ci[0].toFixed(2)} to ${c.accuracy.ci[1].toFixed(2)}, ${c.accuracy.images} images)`
-    : `output SQNR ${c.fidelity ? `${c.fidelity.score.toFixed(1)} dB` : 'not measured'} against FP32 (no mAP: ${'minSqnrDb' in s.accuracyBudget ? s.accuracyBudget.why : 'not measured'})`;
+    : `output SQNR ${c.fidelity ? `${(c.fidelity.channelSqnrDb ?? c.fidelity.score).toFixed(1)} dB` : 'not measured'} against FP32 (no mAP: ${'minSqnrDb' in s.accuracyBudget ? s.accuracyBudget.why : 'not measured'})`;
   const r = s.recipe;
   return [
     `int8-auto: the INT8 search chose '${c.label}' (${took}): search verification ${c.latency.p50Ms.toFixed(1)} vs FP32 ${s.fp32.p50Ms.toFixed(1)} ms at 1 thread (${c.speedup.toFixed(2)}x, predicted ${c.predictedMs.toFixed(1)} ms), ${accuracy}`,

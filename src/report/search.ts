@@ -30,7 +30,7 @@ export function searchCandidates(search: SearchRecord): SearchCandidatePoint[] {
     const p = byLabel.get(e.label) ?? { label: e.label, phase: e.phase, chosen: search.chosen?.label === e.label };
     p.predictedMs ??= e.predictedMs;
     if (e.measuredMs !== undefined) p.measuredMs = e.measuredMs;
-    if (e.fidelity) p.sqnrDb = e.fidelity.score;
+    if (e.fidelity) p.sqnrDb = e.fidelity.channelSqnrDb ?? e.fidelity.score;
     if (e.accuracy) p.mapDrop = e.accuracy.drop;
     // The furthest phase a candidate reached (verify, accuracy) is what it is known by.
     if (e.phase === 'verify' || e.phase === 'accuracy') p.phase = e.phase;
@@ -83,7 +83,7 @@ export function renderSearchSection(search: SearchRecord, chart: (file: string) 
     out.push(table(['probe', 'predicted', 'profiled'], lm.fit.map((f) => [f.label, ms(f.predictedMs), ms(f.profiledMs)])));
   }
   out.push('\n### Search trace (every candidate, in order)\n');
-  out.push('Predicted latency comes from the latency model; measured latency from the search\'s verification benchmark; SQNR is the channel-averaged output SQNR against FP32 on held-out images (the steering figure); the mAP change is paired against FP32 on the same images.\n');
+  out.push(`Predicted latency comes from the latency model; measured latency from the search's verification benchmark; fidelity is measured against FP32 on held-out images — the search steered on ${search.steering ?? 'the channel-averaged output SQNR'}; the mAP change is paired against FP32 on the same images.\n`);
   out.push(formatTraceTable(search.trace));
   out.push(chart('search.svg'));
   return out.join('\n');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FidelityAccumulator } from '../../src/eval/fidelity.js';
+import { COCO_IOU_THRESHOLDS, FidelityAccumulator, IouSweepAccumulator } from '../../src/eval/fidelity.js';
 import { SanityAccumulator } from '../../src/eval/sanity.js';
 import type { Detection } from '../../src/eval/decoders/index.js';
 
@@ -31,6 +31,30 @@ describe('FidelityAccumulator', () => {
     // One match (the class-1 box came back as class 2): precision 1/3, recall 1/2.
     expect(r.detections).toMatchObject({ matched: 1, precision: 1 / 3, recall: 0.5 });
     expect(r.detections!.f1).toBeCloseTo(0.4, 12);
+  });
+});
+
+describe('IouSweepAccumulator', () => {
+  it('averages F1 over IoU 0.5:0.95: a box that drifts keeps its match at 0.5 and loses it where mAP50-95 would', () => {
+    expect(COCO_IOU_THRESHOLDS).toEqual([0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]);
+    const same = new IouSweepAccumulator();
+    same.add([det([0, 0, 10, 10]), det([20, 20, 40, 40], 1)], [det([0, 0, 10, 10]), det([20, 20, 40, 40], 1)]);
+    expect(same.result().f1).toBe(1);
+    // IoU of [0,0,10,10] with [1,0,11,10] is 90/110 = 0.818: matched at 0.5..0.8, not at 0.85..0.95.
+    const drift = new IouSweepAccumulator();
+    drift.add([det([0, 0, 10, 10])], [det([1, 0, 11, 10])]);
+    const r = drift.result();
+    expect(r.perIou).toEqual([1, 1, 1, 1, 1, 1, 1, 0, 0, 0]);
+    expect(r.f1).toBeCloseTo(0.7, 12);
+    // Another class, or nothing found, agrees at no threshold; counts pool over images.
+    const wrong = new IouSweepAccumulator();
+    wrong.add([det([0, 0, 10, 10])], [det([0, 0, 10, 10], 3)]);
+    wrong.add([det([0, 0, 10, 10])], []);
+    expect(wrong.result()).toMatchObject({ f1: 0, referenceDetections: 2, variantDetections: 1, images: 2 });
+    // No detections on either side: nothing to disagree on.
+    const none = new IouSweepAccumulator();
+    none.add([], []);
+    expect(none.result().f1).toBe(1);
   });
 });
 

@@ -126,7 +126,7 @@ async function main(): Promise<void> {
         label: 'search',
         path: r.outputPath,
         ...(s.chosen?.accuracy ? { drop: { value: s.chosen.accuracy.drop, ci: s.chosen.accuracy.ci } } : {}),
-        ...(s.chosen?.fidelity ? { sqnrDb: s.chosen.fidelity.score } : {}),
+        ...(s.chosen?.fidelity ? { sqnrDb: s.chosen.fidelity.channelSqnrDb ?? s.chosen.fidelity.score } : {}),
       });
     }
     if (presets) {
@@ -243,7 +243,7 @@ async function scoreAccuracy(t: Target, measured: Measured[], calibDir: string, 
   const held = Math.min(16, Math.floor(all.length / 4));
   const samples = await takeFeedRecords(fp32, { imageDir: calibDir }, held, all.length - held);
   const reference = await collectOutputs(fp32, samples);
-  for (const m of todo) m.sqnrDb = (await outputFidelity(await loadModel(m.path), samples, reference)).score;
+  for (const m of todo) m.sqnrDb = (await outputFidelity(await loadModel(m.path), samples, reference)).channelSqnrDb!;
 }
 
 await main();

@@ -1,4 +1,4 @@
-import type { SearchResult, TraceEntry } from './search.js';
+import { formatFidelity, type SearchResult, type TraceEntry } from './search.js';
 
 /** What `quantize --mode auto` prints: the verdict, the chosen configuration's figures and the search trace. */
 export interface AutoQuantizeSummary {
@@ -11,7 +11,7 @@ export interface AutoQuantizeSummary {
 const ms = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(1)} ms`);
 
 export function formatTraceRow(e: TraceEntry): string {
-  const fid = e.fidelity ? `${e.fidelity.score.toFixed(1)} dB` : '–';
+  const fid = e.fidelity ? formatFidelity(e.fidelity) : '–';
   // The column is the change (candidate − FP32), so its interval is the drop's, negated and swapped.
   const signed = (v: number) => `${v < 0 ? '−' : '+'}${Math.abs(v).toFixed(2)}`;
   const acc = e.accuracy ? `${signed(-e.accuracy.drop)} [${signed(-e.accuracy.ci[1])}, ${signed(-e.accuracy.ci[0])}]` : '–';
@@ -19,7 +19,7 @@ export function formatTraceRow(e: TraceEntry): string {
 }
 
 export function formatTraceTable(trace: readonly TraceEntry[]): string {
-  const head = '| # | phase | candidate | float units | predicted | measured (1 thread) | SQNR | mAP50-95 change [95% CI] | note |\n|---|---|---|---|---|---|---|---|---|';
+  const head = '| # | phase | candidate | float units | predicted | measured (1 thread) | fidelity vs FP32 | mAP50-95 change [95% CI] | note |\n|---|---|---|---|---|---|---|---|---|';
   return [head, ...trace.map(formatTraceRow)].join('\n');
 }
 
@@ -28,6 +28,7 @@ export function formatAutoQuantize(result: AutoQuantizeSummary): string {
   const lines: string[] = [];
   lines.push(`search ${s.verdict === 'found' ? 'found an INT8 configuration' : 'found no INT8 configuration worth shipping'} in ${s.seconds.toFixed(0)} s${s.interrupted ? ' (stopped early: budget or Ctrl-C; best so far kept)' : ''}`);
   lines.push(`  ${s.reason}`);
+  if (s.steering) lines.push(`  steered on ${s.steering}`);
   if (s.chosen) {
     const c = s.chosen;
     lines.push(`  latency: ${ms(c.latency.p50Ms)} vs FP32 ${ms(s.fp32.p50Ms)} at 1 thread (${c.speedup.toFixed(2)}x; predicted ${ms(c.predictedMs)})`);
@@ -39,7 +40,7 @@ export function formatAutoQuantize(result: AutoQuantizeSummary): string {
     } else {
       lines.push('  mAP not measured (no --eval): accepted on output SQNR against FP32 only');
     }
-    if (c.fidelity) lines.push(`  output SQNR against FP32 on the held-out images: ${c.fidelity.score.toFixed(1)} dB (per channel)`);
+    if (c.fidelity) lines.push(`  fidelity against FP32 on the held-out images: ${formatFidelity(c.fidelity)}${c.fidelity.detectionF1 !== undefined ? ' (F1 over IoU 0.5:0.95; SQNR per channel)' : ' (per channel)'}`);
   }
   const fit = s.latencyModel.fit;
   if (fit.length > 0) {

@@ -6,7 +6,8 @@ import type { CalibrationData, CalibrationSource } from '../calibrate/index.js';
 import type { CalibrationMethod } from '../calibrate/methods.js';
 import type { QuantType } from '../math.js';
 import { applyRewrites, recipeFromResult, staticOptionsFor, type QuantizationRecipe, type RecipeChoice, type RecipeFloatNode } from '../recipe.js';
-import { calibrateStatic, quantizeStatic, type StaticQuantizeResult } from '../static/index.js';
+import { STATIC_MODE_DEFAULTS } from '../static/defaults.js';
+import { calibrateStatic, planStaticQuantization, quantizeStatic, type StaticQuantizeResult } from '../static/index.js';
 import { fastestConfiguration, fitLatencyModel, floatPenalty, predictLatency, type LatencyModel, type ProfiledKernel } from './latency-model.js';
 import { buildUnits, floatNodesOf, type UnitGraph } from './units.js';
 
@@ -22,10 +23,15 @@ import { buildUnits, floatNodesOf, type UnitGraph } from './units.js';
  * 5. the fastest verified candidate within the accuracy budget wins — or none does, and the search says why.
  */
 export interface FidelityScore {
-  /** Higher is better: the steering figure (channel-normalised output SQNR in dB). */
+  /**
+   * Higher is better, in dB: the steering figure. Detection agreement as −10·log10(1 − F1) when `detectionF1` is
+   * measured, else the channel-normalised output SQNR.
+   */
   score: number;
+  /** Channel-normalised output SQNR against FP32 (dB): what a candidate is accepted on without eval data. */
+  channelSqnrDb?: number;
   sqnrDb: number | null;
-  /** F1 of the candidate's detections against FP32's, when a decoder fits. */
+  /** F1 of the candidate's detections against FP32's averaged over IoU 0.5:0.95, when a decoder fits. */
   detectionF1?: number;
 }
 
@@ -45,6 +51,8 @@ export interface SearchMeasurements {
   /** Interleaved end-to-end latency: the FP32 original first, then the candidates; p50 ms at 1 thread (and practical). */
   benchmark(candidates: Array<{ label: string; model: LoadedModel }>): Promise<{ fp32: LatencyFigures; candidates: LatencyFigures[] }>;
   fidelity(model: LoadedModel): Promise<FidelityScore>;
+  /** What the fidelity figure steers on, in words (and why not detection agreement, when it is not). */
+  steering?: string;
   accuracy?(model: LoadedModel): Promise<PairedAccuracy>;
 }
 
@@ -97,6 +105,8 @@ export interface SearchResult {
   chosen?: { label: string; latency: LatencyFigures; predictedMs: number; fidelity?: FidelityScore; accuracy?: PairedAccuracy; speedup: number };
   trace: TraceEntry[];
   latencyModel: Pick<LatencyModel, 'fit' | 'perElement' | 'fixedMs'> & { units: number };
+  /** What the fidelity figure steered on (detection agreement, or output SQNR and why). */
+  steering?: string;
   /** True when Ctrl-C or the budget cut the search short (the best configuration so far is returned). */
   interrupted: boolean;
   seconds: number;
@@ -153,7 +163,7 @@ export async function searchQuantization(model: LoadedModel, options: SearchOpti
     const parts = [
       entry.predictedMs !== undefined ? `predicted ${entry.predictedMs.toFixed(1)} ms` : '',
       entry.measuredMs !== undefined ? `measured ${entry.measuredMs.toFixed(1)} ms` : '',
-      entry.fidelity ? `SQNR ${entry.fidelity.score.toFixed(1)} dB${entry.fidelity.detectionF1 !== undefined ? `, det F1 ${entry.fidelity.detectionF1.toFixed(3)}` : ''}` : '',
+      entry.fidelity ? formatFidelity(entry.fidelity) : '',
       entry.accuracy ? `mAP drop ${entry.accuracy.drop.toFixed(2)} [${entry.accuracy.ci[0].toFixed(2)}, ${entry.accuracy.ci[1].toFixed(2)}]` : '',
       entry.note ?? '',
     ].filter(Boolean);
@@ -310,6 +320,64 @@ export async function searchQuantization(model: LoadedModel, options: SearchOpti
     reasons.set(u, `accuracy: +${harm.get(u)!.toFixed(2)} dB fidelity in float (${perMs.toFixed(1)} dB per ms)`);
     fallback.candidates.push(candidate(`fallback ${k + 1}: ${units.units[u]!.nodes[0]} float`, int8, bestExtra(best), new Map(reasons)));
   }
+  // 3e. The structural default, `--mode static` as it ships (STATIC_MODE_DEFAULTS, derived across the zoo): its
+  // stem block and the head's final convs float. Verified beside the search's own candidates so that the answer
+  // is never worse than what the static mode gives without a search.
+  if (!options.signal?.aborted) {
+    const structural = structuralDefault(base, units);
+    if (structural.int8.size > 0) {
+      const defaultsExtra: Partial<RecipeChoice> = {
+        siluAwareRanges: STATIC_MODE_DEFAULTS.siluAwareRanges,
+        sharedScaleConcats: STATIC_MODE_DEFAULTS.sharedScaleConcats,
+        biasCorrection: STATIC_MODE_DEFAULTS.biasCorrection,
+        overrides: {},
+      };
+      const defaults = candidate('static-mode defaults', structural.int8, defaultsExtra, structural.reasons);
+      fallback.candidates.push(defaults);
+      const between = await betweenDefaultsAndFastest(defaults, defaultsExtra, structural.reasons);
+      if (between) fallback.candidates.push(between);
+    }
+  }
+  /**
+   * 3f. Between the structural default and the search's best: the default with the best's precision on the units
+   * where they differ, switched only where the latency model says it saves time and where its measured fidelity
+   * cost per saved millisecond is below the average of the whole step (the best's loss against the default, per
+   * millisecond). Nothing to add when the best is no less faithful than the default, or no switch qualifies.
+   */
+  async function betweenDefaultsAndFastest(defaults: Candidate, extra: Partial<RecipeChoice>, defaultReasons: Map<number, string>): Promise<Candidate | undefined> {
+    if (!budget.allows(20_000)) return undefined;
+    const defaultsScore = await evaluate(defaults, 'candidate');
+    const bestScore = best.fidelity?.score;
+    const gapMs = defaults.predictedMs - best.predictedMs;
+    if (bestScore === undefined || bestScore >= defaultsScore || gapMs <= 0) return undefined;
+    const averageHarmPerMs = (defaultsScore - bestScore) / gapMs;
+    const switches: Array<{ u: number; perMs: number }> = [];
+    for (const u of units.units.map((x) => x.id).filter((x) => defaults.int8.has(x) !== best.int8.has(x))) {
+      if (!budget.allows(10_000)) break;
+      const int8 = new Set(defaults.int8);
+      if (best.int8.has(u)) int8.add(u);
+      else int8.delete(u);
+      const savedMs = defaults.predictedMs - predicted(int8);
+      if (savedMs <= 0) continue;
+      const c = candidate(`static-mode defaults, unit ${units.units[u]!.nodes[0]} ${best.int8.has(u) ? 'int8' : 'float'}`, int8, extra, defaultReasons);
+      const perMs = (defaultsScore - (await evaluate(c, 'harm'))) / savedMs;
+      if (perMs < averageHarmPerMs) switches.push({ u, perMs });
+    }
+    if (switches.length === 0) return undefined;
+    const int8 = new Set(defaults.int8);
+    const reasons = new Map(defaultReasons);
+    for (const { u } of switches) {
+      if (best.int8.has(u)) {
+        int8.add(u);
+        reasons.delete(u);
+      } else {
+        int8.delete(u);
+        reasons.set(u, slowInInt8.get(u) ?? 'faster in float here');
+      }
+    }
+    return candidate(`static-mode defaults + ${switches.length} of the fastest's ${switches.length === 1 ? 'choice' : 'choices'}`, int8, extra, reasons);
+  }
+
   // Every verified candidate has its fidelity (without eval data it is what accepts or rejects it).
   // After Ctrl-C the best so far still gets its fidelity (one pass over the held-out images): without it, it could not be accepted.
   for (const c of fallback.candidates) if (!c.fidelity && (c === best || !options.signal?.aborted)) await evaluate(c, 'candidate');
@@ -337,7 +405,7 @@ export async function searchQuantization(model: LoadedModel, options: SearchOpti
         break;
       }
     } else {
-      if ((c.fidelity?.score ?? -Infinity) >= (options.minSqnrDb ?? 25)) {
+      if ((c.fidelity?.channelSqnrDb ?? c.fidelity?.score ?? -Infinity) >= (options.minSqnrDb ?? 25)) {
         chosen = c;
         break;
       }
@@ -373,11 +441,32 @@ export async function searchQuantization(model: LoadedModel, options: SearchOpti
         ? { label: winner.label, latency: winner.latency!, predictedMs: winner.predictedMs, fidelity: winner.fidelity, accuracy: winner.accuracy, speedup: fp32 ? fp32.p50Ms / winner.latency!.p50Ms : Number.NaN }
         : undefined,
       trace,
+      ...(options.measure.steering ? { steering: options.measure.steering } : {}),
       latencyModel: { fit: latency.fit, perElement: latency.perElement, fixedMs: latency.fixedMs, units: units.units.length },
       interrupted: budget.aborted || !budget.allows(),
       seconds: total.elapsed() / 1000,
     };
   }
+}
+
+/** A fidelity figure in one clause: detection F1 (and its dB) with the SQNR beside it, or the SQNR alone. */
+export function formatFidelity(f: FidelityScore): string {
+  const sqnr = `SQNR ${(f.channelSqnrDb ?? f.score).toFixed(1)} dB`;
+  return f.detectionF1 !== undefined ? `det F1 ${f.detectionF1.toFixed(3)} (${f.score.toFixed(1)} dB), ${sqnr}` : sqnr;
+}
+
+/**
+ * The units `--mode static` keeps float with its defaults (stem block, the head's final convs; the decoding is
+ * never a unit), as the static planner finds them, and the rest int8.
+ */
+function structuralDefault(base: LoadedModel, units: UnitGraph): { int8: Set<number>; reasons: Map<number, string> } {
+  const plan = planStaticQuantization(base, { ops: 'all', exclude: [], head: 'final-convs', skipStem: true });
+  const reasons = new Map<number, string>();
+  for (const f of plan.float) {
+    const u = units.unitOf.get(f.node);
+    if (u !== undefined && !reasons.has(u)) reasons.set(u, `static-mode default: ${f.reason}`);
+  }
+  return { int8: new Set(units.units.map((u) => u.id).filter((u) => !reasons.has(u))), reasons };
 }
 
 function bestExtra(c: Candidate): Partial<RecipeChoice> {
