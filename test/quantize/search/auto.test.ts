@@ -53,6 +53,11 @@ describe.skipIf(!hasAssets)('quantize --mode auto', () => {
     expect(s.latencyModel.fit.map((f) => f.label)).toEqual(['probe: float', 'probe: all int8', 'probe: even units int8', 'probe: odd units int8']);
     for (const f of s.latencyModel.fit) expect(f.profiledMs).toBeGreaterThan(0);
     expect(s.trace.some((t) => t.phase === 'verify' && t.measuredMs! > 0)).toBe(true);
+    // `--mode static` as it ships is always verified beside the search's own candidates: never worse than it.
+    expect(s.trace.some((t) => t.phase === 'verify' && t.label === 'static-mode defaults')).toBe(true);
+    // No decoder resolves for this model without flags: the search says it steers on SQNR, and why.
+    expect(s.steering).toMatch(/^output SQNR per channel against FP32 \(no detection agreement: no decoder fits/);
+    expect(steps.some((l) => l.startsWith('search: steering on output SQNR'))).toBe(true);
     expect(s.fp32.p50Ms).toBeGreaterThan(0);
     expect(s.interrupted).toBe(true);
     if (s.verdict === 'found') {
