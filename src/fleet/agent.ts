@@ -63,12 +63,15 @@ export interface AgentSummary {
   timings: JobTiming[];
 }
 
-/** Two 32-bit halves of the host's advisory-lock key, from its id. */
-function hostLockKey(id: string): [number, number] {
-  return [Number.parseInt(id.slice(0, 8), 16) | 0, Number.parseInt(id.slice(8, 16), 16) | 0];
-}
-
 const HOST_LOCK_CLASS = 0x65646f; // 'edo': keeps the key apart from other applications' advisory locks
+
+/**
+ * The two 32-bit arguments of `pg_advisory_lock(int, int)` that every agent on host `id` takes around a job.
+ * Exported so that a local measurement can take its turn in the same queue (bench:fleet does).
+ */
+export function hostLockArgs(id: string): [number, number] {
+  return [HOST_LOCK_CLASS ^ (Number.parseInt(id.slice(0, 8), 16) | 0), Number.parseInt(id.slice(8, 16), 16) | 0];
+}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -121,7 +124,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
   // The host lock lives on its own connection: PostgreSQL releases it by itself if this process dies.
   let lockClient: PoolClient | undefined;
   let waitingForLock = false;
-  const [k1, k2] = hostLockKey(host);
+  const lockArgs = hostLockArgs(host);
   // Stopping while waiting for the lock: drop that connection (its wait ends). Never while a job holds it.
   const abortLockWait = () => {
     if (waitingForLock) lockClient?.release(new Error('agent stopping'));
@@ -135,7 +138,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
       lockClient = await db.connect();
       waitingForLock = true;
       try {
-        await lockClient.query('SELECT pg_advisory_lock($1::int, $2::int)', [HOST_LOCK_CLASS ^ k1, k2]);
+        await lockClient.query('SELECT pg_advisory_lock($1::int, $2::int)', lockArgs);
       } catch (err) {
         if (signal.aborted) break;
         throw err;
@@ -158,7 +161,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
           break;
         }
       } finally {
-        await lockClient.query('SELECT pg_advisory_unlock($1::int, $2::int)', [HOST_LOCK_CLASS ^ k1, k2]).catch(() => undefined);
+        await lockClient.query('SELECT pg_advisory_unlock($1::int, $2::int)', lockArgs).catch(() => undefined);
         lockClient.release();
         lockClient = undefined;
       }

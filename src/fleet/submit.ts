@@ -186,8 +186,8 @@ export async function submitJobs(options: SubmitOptions): Promise<Submission> {
           id, new Date().toISOString(), modelName, JSON.stringify(options.targets.map(targetName)), JSON.stringify(variants), JSON.stringify(settings), jobs.length,
         ]);
         const inserts = [];
-        for (const { target, job } of jobs) {
-          const jobId = randomUUID();
+        for (const [index, { target, job }] of jobs.entries()) {
+          const jobId = orderedJobId(index);
           await tx.run(
             `INSERT INTO fleet_jobs (id, submission_id, queue, target, kind, variant, model_sha256, state, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0)`,
             [jobId, id, queueName(target), targetName(target), job.kind, job.variant, job.model.sha256],
@@ -205,4 +205,16 @@ export async function submitJobs(options: SubmitOptions): Promise<Submission> {
   } finally {
     await cleanup();
   }
+}
+
+/**
+ * A UUIDv7-shaped job id: the time in ms, then the job's index in its submission, then random bits. pg-boss hands
+ * out jobs by (priority, created_on, id) and every job of a submission has one created_on (one transaction), so
+ * with random ids a device ran its variants in random order; these ids make it the order they were given in.
+ */
+export function orderedJobId(index: number, nowMs = Date.now()): string {
+  const random = randomUUID().replace(/-/g, '');
+  // 12 bits of index per millisecond: a 5,000-job submission borrows the next millisecond, which keeps the order.
+  const hex = (nowMs + Math.floor(index / 4096)).toString(16).padStart(12, '0').slice(-12) + '7' + (index % 4096).toString(16).padStart(3, '0') + ((8 | (Number.parseInt(random[0]!, 16) & 3)).toString(16)) + random.slice(1, 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

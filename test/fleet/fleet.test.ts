@@ -59,6 +59,9 @@ describe('edgeopt fleet', () => {
     expect(submit.status, submit.stderr).toBe(0);
     const submissionId = submit.stdout.trim();
     expect(submissionId).toMatch(/^[0-9a-f-]{36}$/);
+    // pg-boss hands out jobs by (created_on, id) and one submission has one created_on: the ids keep its order.
+    const order = await store.db.all<{ variant: string }>('SELECT variant FROM fleet_jobs WHERE submission_id = ? ORDER BY id', [submissionId]);
+    expect(order.map((j) => j.variant)).toEqual(['tiny_a', 'tiny_b', 'corrupt']);
     // A job that would run far past its 3 s limit: killed at it, recorded as failed.
     const slow = await runCli(['fleet', 'submit', '--store', url, '--wait-for-device', '--device', 'dev-b', '--runs', '100000', '--rounds', '1', '--max-runs', '100000', '--timeout-s', '3', '--lease-grace-s', '2', a]);
     expect(slow.status, slow.stderr).toBe(0);

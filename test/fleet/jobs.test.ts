@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseJob, parseTarget, queueName } from '../../src/fleet/jobs.js';
+import { orderedJobId } from '../../src/fleet/submit.js';
 
 const good = {
   v: 1,
@@ -39,5 +40,16 @@ describe('fleet jobs', () => {
     expect(queueName(parseTarget('device', 'pi5'))).toBe('edgeopt-device-pi5');
     expect(queueName(parseTarget('tag', 'arm64'))).toBe('edgeopt-tag-arm64');
     expect(() => parseTarget('device', 'a b; drop table')).toThrow(/--device 'a b; drop table': use letters/);
+  });
+});
+
+describe('job ids', () => {
+  it('are UUIDv7-shaped and sort in the order the jobs were given, past 4096 jobs in one millisecond too', () => {
+    const at = Date.UTC(2026, 11, 2);
+    const ids = [0, 1, 2, 15, 16, 4095, 4096, 5000].map((i) => orderedJobId(i, at));
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+    expect(ids[0]!.replace(/-/g, '').slice(0, 12)).toBe(at.toString(16).padStart(12, '0'));
+    expect(new Set([0, 0, 0].map((i) => orderedJobId(i, at))).size).toBe(3);
   });
 });
