@@ -18,7 +18,8 @@ import { buildUnits, floatNodesOf, type UnitGraph } from './units.js';
  * 1. exact rewrites; one calibration pass over every tensor any candidate could quantize;
  * 2. latency model from profiles of probe models (float, all-int8, two mixed) → the configuration predicted fastest;
  * 3. accuracy recovery on it, steered by fidelity on a fixed image subset disjoint from calibration: SiLU-aware
- *    ranges, bias correction, then float fallback ranked by harm per millisecond, per-tensor calibration methods;
+ *    ranges, bias correction, own scales for the Concats whose shared scale costs fidelity, then float fallback
+ *    ranked by harm per millisecond, per-tensor calibration methods;
  * 4. the best candidates verified end to end in the benchmark harness against FP32, then paired mAP;
  * 5. the fastest verified candidate within the accuracy budget wins — or none does, and the search says why.
  */
@@ -267,6 +268,36 @@ export async function searchQuantization(model: LoadedModel, options: SearchOpti
     }
   }
 
+  // 3a'. Concat scales. One scale shared by a Concat's inputs and output lets onnxruntime copy bytes instead of
+  // requantizing, but where the inputs' ranges differ the narrower input loses its resolution. Measured per Concat:
+  // those whose own scales recover fidelity get them, and the all-shared configuration stays on the ladder (it may
+  // be the faster one; the harness decides).
+  if (best.fidelity && budget.allows(10_000)) {
+    const everyConcat = base.graph.node.filter((n) => n.opType === 'Concat').map((n) => n.name ?? '');
+    const int8Concats = units.units.filter((u) => u.opType === 'Concat' && best.int8.has(u.id)).map((u) => u.nodes[0]!);
+    const shared = best;
+    const sharedScore = best.fidelity.score;
+    const withOwnScales = (label: string, own: readonly string[]): Candidate =>
+      candidate(label, shared.int8, { ...bestExtra(shared), sharedScaleConcats: everyConcat.filter((n) => !own.includes(n)) }, slowInInt8);
+    if (int8Concats.length > 0) {
+      const none = withOwnScales('fastest, every Concat with its own scales', int8Concats);
+      if ((await evaluate(none, 'recovery')) > sharedScore + 0.05) {
+        const own: string[] = [];
+        for (const name of int8Concats.length > 1 ? int8Concats : []) {
+          if (!budget.allows(10_000)) break;
+          if ((await evaluate(withOwnScales(`fastest, Concat ${name} with its own scales`, [name]), 'recovery')) > sharedScore + 0.05) own.push(name);
+        }
+        let chosen = none;
+        if (own.length > 0 && own.length < int8Concats.length && budget.allows(10_000)) {
+          const some = withOwnScales(`fastest, ${own.length} of ${int8Concats.length} Concats with their own scales`, own);
+          if ((await evaluate(some, 'recovery')) >= none.fidelity!.score - 0.05) chosen = some;
+        }
+        fallback.candidates.push(shared);
+        best = chosen;
+      }
+    }
+  }
+
   // 3b. Harm per millisecond: how much fidelity each int8 unit costs, against what keeping it int8 saves.
   const harm = new Map<number, number>();
   const baseScore = best.fidelity?.score;
@@ -313,7 +344,7 @@ export async function searchQuantization(model: LoadedModel, options: SearchOpti
   const ranked = harmful
     .map((u) => ({ u, perMs: harm.get(u)! / Math.max(0.02, floatPenalty(latency, units, best.int8, u)) }))
     .sort((a, b) => b.perMs - a.perMs);
-  fallback.candidates.push(best);
+  if (!fallback.candidates.includes(best)) fallback.candidates.push(best);
   let int8 = new Set(best.int8);
   for (const [k, { u, perMs }] of ranked.slice(0, 3).entries()) {
     int8 = new Set([...int8].filter((x) => x !== u));
