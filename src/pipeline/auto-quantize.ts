@@ -52,7 +52,7 @@ export interface AutoQuantizeFileOptions {
   fidelityImages?: number;
   /** Timed runs per candidate and scenario in the verification benchmark (default 40). */
   benchRuns?: number;
-  /** Rounds of fresh processes in the verification benchmark (default 3). */
+  /** Rounds of fresh processes in the verification benchmark (default 5: short rotated rounds spread the machine's own speed steps over every candidate). */
   benchRounds?: number;
   /** Also measure the practical (all cores) scenario of verified candidates (default true). */
   practical?: boolean;
@@ -168,7 +168,7 @@ export async function autoQuantizeFile(inPath: string, outPath: string, options:
           const runs = options.benchRuns ?? 40;
           const scenarios = options.practical === false ? (['controlled'] as const) : (['controlled', 'practical'] as const);
           progress.step(`search: verifying ${candidates.length} candidate(s) against FP32 in the benchmark harness (${scenarios.join(' + ')}, isolated processes, rotated rounds)`);
-          const results = await benchmarkModels(paths, { scenarios: [...scenarios], runs, warmup: 5, rounds: options.benchRounds ?? 3, maxRuns: 2 * runs, timeoutMs: options.timeoutMs, providers: options.providers, detachChildren: graceful });
+          const results = await benchmarkModels(paths, { scenarios: [...scenarios], runs, warmup: 5, rounds: options.benchRounds ?? 5, maxRuns: 2 * runs, timeoutMs: options.timeoutMs, providers: options.providers, detachChildren: graceful });
           for (const r of results) if (r.provenance.run) announceProviderFallback({ label: basename(r.model), ...r.provenance.run });
           const figures = (path: string): LatencyFigures => {
             const controlled = results.find((r) => r.model === path && r.scenario === 'controlled');

@@ -11,7 +11,7 @@
  *   - each search within 10 minutes.
  * Run it alone on the machine (under `flock /work/bench.lock` where several people share one).
  * Usage: tsx src/pipeline/scripts/bench-search.ts [--only yolov5nu,yolov5n,zoo|zoo:<file prefix>] [--budget-min 10]
- *        [--eval-images N] [--calib-images N] [--runs 40] [--no-presets] [--out DIR]
+ *        [--eval-images N] [--calib-images N] [--runs 60] [--no-presets] [--out DIR]
  */
 import { mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const budgetMin = Number(arg('--budget-min') ?? SEARCH_MINUTES);
   const evalImages = arg('--eval-images') ? Number(arg('--eval-images')) : undefined;
   const calibImages = arg('--calib-images') ? Number(arg('--calib-images')) : undefined;
-  const runs = Number(arg('--runs') ?? 40);
+  const runs = Number(arg('--runs') ?? 60);
   const presets = !process.argv.includes('--no-presets');
   const calib = sharedAsset('coco128', 'images');
   const evalData = sharedAsset('coco_val128');
@@ -138,7 +138,9 @@ async function main(): Promise<void> {
     }
     await scoreAccuracy(t, measured, calibDir, evalImages);
     process.stderr.write(`bench:search: ${t.label}: side-by-side check of ${measured.map((m) => m.label).join(', ')}\n`);
-    const results = await benchmarkModels(measured.map((m) => m.path), { scenarios: ['controlled', 'practical'], runs, warmup: 5, rounds: 3, maxRuns: 2 * runs });
+    // Six short rounds, not three long ones: this VM's speed steps by 10–25% from one minute to the next, and a
+    // step inside a long round lands on some models only; rotated short rounds spread it over all of them.
+    const results = await benchmarkModels(measured.map((m) => m.path), { scenarios: ['controlled', 'practical'], runs, warmup: 5, rounds: 6, maxRuns: 2 * runs });
     let practicalThreads = 0;
     for (const m of measured) {
       m.ms = p50(results, m.path, 'controlled');
