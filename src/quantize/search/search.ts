@@ -274,7 +274,8 @@ export async function searchQuantization(model: LoadedModel, options: SearchOpti
   }
 
   // 3a'. Concat scales. One scale shared by a Concat's inputs and output lets onnxruntime copy bytes instead of
-  // requantizing, but where the inputs' ranges differ the narrower input loses its resolution. Measured per Concat:
+  // requantizing, but an input that other nodes also read (a C2f split feeds its bottleneck and its Concat) is then
+  // quantized at the widest input's scale for them too, and loses its resolution where the ranges differ. Measured per Concat:
   // those whose own scales recover fidelity get them, and the all-shared configuration stays on the ladder (it may
   // be the faster one; the harness decides).
   if (best.fidelity && budget.allows(10_000)) {
