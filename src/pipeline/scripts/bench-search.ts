@@ -25,6 +25,7 @@ import { calibrationImagePaths, takeFeedRecords } from '../../quantize/calibrate
 import { collectOutputs } from '../../quantize/outputs.js';
 import { quantizeStatic, type StaticQuantizeOptions } from '../../quantize/static/index.js';
 import { sharedAsset } from '../../util/assets.js';
+import { SAME_SPEED } from '../../quantize/search/search.js';
 import { stderrProgress } from '../../util/progress.js';
 import { autoQuantizeFile, MIN_SQNR_WITHOUT_EVAL_DB, outputFidelity, type AutoQuantizeFileResult } from '../auto-quantize.js';
 import { VARIANT_PLANS } from '../variants.js';
@@ -54,8 +55,6 @@ interface Measured {
 }
 
 const PRESETS = ['int8-static-full', 'int8-static-headconv'];
-/** Two latencies closer than this (relative) are the same speed here: the harness's rounds vary about that much. */
-const SAME_SPEED = 0.03;
 const SEARCH_MINUTES = 10;
 
 async function main(): Promise<void> {

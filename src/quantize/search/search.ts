@@ -21,7 +21,8 @@ import { buildUnits, floatNodesOf, type UnitGraph } from './units.js';
  *    ranges, bias correction, own scales for the Concats whose shared scale costs fidelity, then float fallback
  *    ranked by harm per millisecond, per-tensor calibration methods;
  * 4. the best candidates verified end to end in the benchmark harness against FP32, then paired mAP;
- * 5. the fastest verified candidate within the accuracy budget wins — or none does, and the search says why.
+ * 5. the fastest verified candidate within the accuracy budget wins (faster than FP32 at 1 thread, and not slower
+ *    in the practical scenario when it was measured) — or none does, and the search says why.
  */
 export interface FidelityScore {
   /**
@@ -125,6 +126,8 @@ interface Candidate {
   accuracy?: PairedAccuracy;
 }
 
+/** Two latencies closer than this (relative) are the same speed: the harness's rounds vary about that much here. */
+export const SAME_SPEED = 0.03;
 const DEFAULT_METHOD: CalibrationMethod = 'percentile';
 const DEFAULT_PERCENTILE = 99.999;
 /** Alternatives tried per tensor for the most harmful units' outputs. */
@@ -427,7 +430,19 @@ export async function searchQuantization(model: LoadedModel, options: SearchOpti
     c.latency = bench.candidates[i];
     log({ phase: 'verify', label: c.label, predictedMs: c.predictedMs, measuredMs: c.latency?.p50Ms, note: c.latency ? `${(bench.fp32.p50Ms / c.latency.p50Ms).toFixed(2)}x FP32 (${bench.fp32.p50Ms.toFixed(1)} ms)` : undefined });
   });
-  const faster = verified.filter((c) => c.latency && c.latency.p50Ms < bench.fp32.p50Ms).sort((a, b) => a.latency!.p50Ms - b.latency!.p50Ms);
+  // Faster at 1 thread, and not slower where the practical (all-cores) scenario was measured: a model written as
+  // faster must not lose to FP32 at the thread count a deployment uses by default.
+  const fasterAtOneThread = verified.filter((c) => c.latency && c.latency.p50Ms < bench.fp32.p50Ms);
+  const threads = bench.fp32.practicalThreads ?? 'all';
+  const practical = (c: Candidate) => `${c.latency!.practicalP50Ms!.toFixed(1)} vs FP32 ${bench.fp32.practicalP50Ms!.toFixed(1)} ms at ${threads} threads`;
+  const slowerInPractice = (c: Candidate) =>
+    c.latency?.practicalP50Ms !== undefined && bench.fp32.practicalP50Ms !== undefined && c.latency.practicalP50Ms > bench.fp32.practicalP50Ms * (1 + SAME_SPEED);
+  for (const c of fasterAtOneThread.filter(slowerInPractice)) log({ phase: 'verify', label: c.label, note: `slower than FP32 in the practical scenario (${practical(c)}): not a candidate` });
+  const faster = fasterAtOneThread.filter((c) => !slowerInPractice(c)).sort((a, b) => a.latency!.p50Ms - b.latency!.p50Ms);
+  if (faster.length === 0 && fasterAtOneThread.length > 0) {
+    const closest = [...fasterAtOneThread].sort((a, b) => a.latency!.practicalP50Ms! - b.latency!.practicalP50Ms!)[0]!;
+    return finish({ verdict: 'none', reason: `every INT8 configuration faster than FP32 at 1 thread is slower at ${threads} threads (closest: ${closest.label}, ${practical(closest)})` }, verified, bench.fp32);
+  }
   if (faster.length === 0) {
     return finish({ verdict: 'none', reason: `no INT8 configuration measured faster than FP32 (${bench.fp32.p50Ms.toFixed(1)} ms at 1 thread; best ${Math.min(...verified.map((c) => c.latency?.p50Ms ?? Infinity)).toFixed(1)} ms): ${noGainReason(latency, units)}` }, verified, bench.fp32);
   }
