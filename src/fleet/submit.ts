@@ -186,8 +186,10 @@ export async function submitJobs(options: SubmitOptions): Promise<Submission> {
           id, new Date().toISOString(), modelName, JSON.stringify(options.targets.map(targetName)), JSON.stringify(variants), JSON.stringify(settings), jobs.length,
         ]);
         const inserts = [];
+        // One timestamp for the whole submission: the order then rests on the index alone.
+        const submittedAt = Date.now();
         for (const [index, { target, job }] of jobs.entries()) {
-          const jobId = orderedJobId(index);
+          const jobId = orderedJobId(index, submittedAt);
           await tx.run(
             `INSERT INTO fleet_jobs (id, submission_id, queue, target, kind, variant, model_sha256, state, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0)`,
             [jobId, id, queueName(target), targetName(target), job.kind, job.variant, job.model.sha256],

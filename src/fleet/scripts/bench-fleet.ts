@@ -182,7 +182,7 @@ async function crossDevice(url: string, dir: string, runs: number): Promise<bool
   // The local reference takes its turns in the agents' own host-lock queue (PostgreSQL grants an advisory lock to
   // its waiters in order), so it runs between their jobs: local v0 | dev-a v0 | dev-b v0 | local v0, v1 | dev-a v1 | …
   // Each fleet figure is then compared with local runs of the same file just before and after it, not a whole run
-  // apart: on this shared VM the machine's speed steps by several percent, even 25%, from one minute to the next.
+  // apart: on this shared VM the machine's speed steps by 10% within a minute and by up to 25% within a few.
   const db = store.postgres('bench:fleet');
   const lock = await db.connect();
   const lockArgs = hostLockArgs(hostId());

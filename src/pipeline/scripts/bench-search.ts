@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     }
     await scoreAccuracy(t, measured, calibDir, evalImages);
     process.stderr.write(`bench:search: ${t.label}: side-by-side check of ${measured.map((m) => m.label).join(', ')}\n`);
-    // Six short rounds, not three long ones: this VM's speed steps by 10–25% from one minute to the next, and a
+    // Six short rounds, not three long ones: this VM's speed steps by 10% within a minute and up to 25% within a few, and a
     // step inside a long round lands on some models only; rotated short rounds spread it over all of them.
     const results = await benchmarkModels(measured.map((m) => m.path), { scenarios: ['controlled', 'practical'], runs, warmup: 5, rounds: 6, maxRuns: 2 * runs });
     let practicalThreads = 0;
