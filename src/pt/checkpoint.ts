@@ -3,13 +3,13 @@
  * tree the way torch itself would (`_modules`, `_parameters`, `_buffers`, state_dict keys). Model
  * builders take these records as input; nothing here knows about YOLO layer types.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
 import { bfloat16BitsToFloat32, float16BitsToFloat32 } from '../util/float16.js';
 import { EdgeoptError } from '../util/errors.js';
 import { isRecord, kindOf, unpickle } from './pickle.js';
 import { DTYPE_BYTES, torchPickleEnvironment } from './torch-globals.js';
 import type { PyDict, PyObject, PyValue, TorchDtype, TorchStorage, TorchTensor } from './types.js';
-import { readTorchZip } from './zip.js';
+import { type ByteSource, fileSource, memorySource, readTorchZip } from './zip.js';
 
 export interface Checkpoint {
   format: 'torch-zip';
@@ -39,8 +39,8 @@ const MAX_CHECKPOINT_BYTES = 2 ** 31 - 1;
  */
 export function readCheckpoint(pathOrBytes: string | Uint8Array, bytesSource = '<bytes>'): Checkpoint {
   const source = typeof pathOrBytes === 'string' ? pathOrBytes : bytesSource;
-  const bytes = typeof pathOrBytes === 'string' ? readCheckpointFile(pathOrBytes) : pathOrBytes;
-  const zip = readTorchZip(bytes, source);
+  const from = typeof pathOrBytes === 'string' ? checkpointFile(pathOrBytes) : memorySource(pathOrBytes);
+  const zip = readTorchZip(from, source);
   const env = torchPickleEnvironment(zip.records);
   let root: PyValue;
   try {
@@ -61,18 +61,18 @@ export function readCheckpoint(pathOrBytes: string | Uint8Array, bytesSource = '
   };
 }
 
-function readCheckpointFile(path: string): Uint8Array {
-  let size: number;
+/** The checkpoint's file, read piece by piece (see fileSource): its storages are read when a tensor's values are asked for. */
+function checkpointFile(path: string): ByteSource {
+  let stat: Stats;
   try {
-    const stat = statSync(path);
+    stat = statSync(path);
     if (stat.isDirectory()) throw new EdgeoptError(`${path} is a directory, not a checkpoint file`);
-    size = stat.size;
   } catch (err) {
     if (err instanceof EdgeoptError) throw err;
     throw new EdgeoptError(`cannot read checkpoint ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((err as Error).message)}`);
   }
-  if (size > MAX_CHECKPOINT_BYTES) throw new EdgeoptError(`${path} is ${size} bytes; checkpoints over 2 GB are not supported`);
-  return readFileSync(path);
+  if (stat.size > MAX_CHECKPOINT_BYTES) throw new EdgeoptError(`${path} is ${stat.size} bytes; checkpoints over 2 GB are not supported`);
+  return fileSource(path, stat);
 }
 
 // ---- generic access to pickled Python values ---------------------------------------------------

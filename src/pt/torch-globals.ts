@@ -7,6 +7,7 @@
 import { EdgeoptError } from '../util/errors.js';
 import { isRecord, kindOf, type PickleEnvironment } from './pickle.js';
 import type { PyDict, PyGlobal, PyObject, PyTuple, PyValue, TorchDtype, TorchStorage, TorchTensor } from './types.js';
+import type { ZipRecord } from './zip.js';
 
 /** torch.<Name>Storage → element type; UntypedStorage (torch ≥ 2) is raw bytes. */
 export const STORAGE_DTYPES: Readonly<Record<string, TorchDtype>> = {
@@ -80,7 +81,7 @@ export function isAllowedGlobal(module: string, name: string): boolean {
  * Builds the pickle environment for one checkpoint. `records` are the zip's `data/<key>` entries;
  * each storage key becomes one shared {@link TorchStorage} (tensors that share storage share it).
  */
-export function torchPickleEnvironment(records: Map<string, Uint8Array>): PickleEnvironment & { storages: Map<string, TorchStorage>; globals: Set<string> } {
+export function torchPickleEnvironment(records: Map<string, ZipRecord>): PickleEnvironment & { storages: Map<string, TorchStorage>; globals: Set<string> } {
   const storages = new Map<string, TorchStorage>();
   const globals = new Set<string>();
   return {
@@ -175,8 +176,29 @@ function rebuildTensor(args: PyValue[]): TorchTensor {
   return { kind: 'tensor', storage: s, dtype: s.dtype, shape, strides, storageOffset, requiresGrad: args[4] === true, isParameter: false };
 }
 
+/**
+ * A storage whose bytes are read the first time they are asked for, then kept: what inspect says about a checkpoint
+ * needs every storage's type and size but the values of only a few (stride, anchors).
+ */
+class StorageOnDemand implements TorchStorage {
+  readonly kind = 'storage';
+  private loaded: Uint8Array | undefined;
+
+  constructor(
+    readonly key: string,
+    readonly dtype: TorchDtype,
+    readonly size: number,
+    private readonly load: () => Uint8Array,
+  ) {}
+
+  get bytes(): Uint8Array {
+    this.loaded ??= this.load();
+    return this.loaded;
+  }
+}
+
 /** torch's persistent id `('storage', StorageType, key, location, numel)` → a view onto `data/<key>`. */
-function loadStorage(pid: PyValue, records: Map<string, Uint8Array>, storages: Map<string, TorchStorage>): TorchStorage {
+function loadStorage(pid: PyValue, records: Map<string, ZipRecord>, storages: Map<string, TorchStorage>): TorchStorage {
   if (!isRecord(pid, 'tuple')) bad(`persistent id is a ${kindOf(pid)}, not a ('storage', …) tuple`);
   const [tag, type, key, , numelValue] = (pid as PyTuple).items;
   if (tag !== 'storage') bad(`unknown persistent id type '${String(tag)}'`);
@@ -191,13 +213,13 @@ function loadStorage(pid: PyValue, records: Map<string, Uint8Array>, storages: M
     if (existing.dtype !== dtype || existing.size !== size) bad(`storage '${key}' is declared twice with different types or sizes`);
     return existing;
   }
-  const bytes = records.get(key);
-  if (!bytes) bad(`storage '${key}' is missing from the archive (no data/${key} entry)`);
+  const record = records.get(key);
+  if (!record) bad(`storage '${key}' is missing from the archive (no data/${key} entry)`);
   const byteLength = size * DTYPE_BYTES[dtype];
-  if (byteLength > bytes.length) {
-    bad(`storage '${key}' claims ${size} ${dtype} elements (${byteLength} bytes) but data/${key} holds ${bytes.length} bytes`);
+  if (byteLength > record.size) {
+    bad(`storage '${key}' claims ${size} ${dtype} elements (${byteLength} bytes) but data/${key} holds ${record.size} bytes`);
   }
-  const storage: TorchStorage = { kind: 'storage', key, dtype, size, bytes: bytes.subarray(0, byteLength) };
+  const storage = new StorageOnDemand(key, dtype, size, () => record.bytes().subarray(0, byteLength));
   storages.set(key, storage);
   return storage;
 }

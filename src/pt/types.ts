@@ -12,8 +12,8 @@ export interface TorchStorage {
   dtype: TorchDtype;
   /** Elements in the storage. */
   size: number;
-  /** Raw little-endian bytes of the storage (a view into the checkpoint). */
-  bytes: Uint8Array;
+  /** Raw little-endian bytes of the storage (a view into the checkpoint in memory, or read from its file on first use). */
+  readonly bytes: Uint8Array;
 }
 
 export interface TorchTensor {

@@ -264,6 +264,47 @@ describe('readCheckpoint on hand-built checkpoints', () => {
   });
 });
 
+describe('a checkpoint read from its path', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'edgeopt-pt-lazy-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const values = (ck: ReturnType<typeof readCheckpoint>) => [...moduleStateDict(findModel(ck.root))].map(([k, t]) => [k, t.shape, Array.from(torchTensorToFloat32(t))]);
+
+  it('reads its storages only when their values are asked for, and then the same values as from its bytes', () => {
+    const { pickle, records } = miniCheckpoint();
+    const bytes = P.torchZip(pickle, records);
+    const path = join(dir, 'lazy.pt');
+    writeFileSync(path, bytes);
+    const fromPath = readCheckpoint(path);
+    expect(values(fromPath)).toEqual(values(readCheckpoint(bytes)));
+    // Read again, then take the file away: names, shapes and sizes are all there, the values are not.
+    const again = readCheckpoint(path);
+    rmSync(path);
+    const tensors = [...moduleStateDict(findModel(again.root))];
+    expect(tensors.length).toBeGreaterThan(0);
+    expect(tensors.every(([, t]) => Array.isArray(t.shape) && t.storage.size > 0)).toBe(true);
+    expect(errorOf(() => torchTensorToFloat32(tensors[0]![1]))).toBe(`cannot read ${path}: it is gone`);
+  });
+
+  it('refuses to read values from a file rewritten after it was opened (a training run saving last.pt)', () => {
+    const { pickle, records } = miniCheckpoint();
+    const path = join(dir, 'last.pt');
+    writeFileSync(path, P.torchZip(pickle, records));
+    const ck = readCheckpoint(path);
+    writeFileSync(path, P.torchZip(pickle, records, { extra: { 'archive/extra': new Uint8Array(100) } }));
+    const [, tensor] = [...moduleStateDict(findModel(ck.root))][0]!;
+    expect(errorOf(() => torchTensorToFloat32(tensor))).toBe(`${path} changed while it was being read; read it again once nothing writes to it`);
+  });
+
+  it.skipIf(!hasAssets)('gives every tensor of the official yolov5n.pt the values read from its bytes', () => {
+    const path = asset('models', 'yolov5n.pt');
+    // Compared as bytes: 1.9 M numbers through toEqual would take seconds.
+    const digest = (ck: ReturnType<typeof readCheckpoint>) => [...moduleStateDict(findModel(ck.root))].map(([k, t]) => `${k} ${t.shape} ${Buffer.from(torchTensorToFloat32(t).buffer).toString('base64')}`);
+    const fromPath = digest(readCheckpoint(path));
+    expect(fromPath.length).toBe(349);
+    expect(fromPath).toEqual(digest(readCheckpoint(readFileSync(path))));
+  });
+});
+
 describe('readCheckpoint rejects bad input with one line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'edgeopt-pt-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EdgeoptError } from '../../util/errors.js';
 import { action } from '../action.js';
@@ -44,15 +43,14 @@ export function registerInspect(program: Command): void {
       if (flags.decoders) return listDecoders();
       if (!file) throw new EdgeoptError('inspect needs a model file (.pt or .onnx), or --decoders');
       if (!/\.(pt|pth)$/i.test(file)) return inspectOnnx(file, flags);
-      // The file is read on libuv's thread while the reader's modules load and compile on this one.
-      const [bytes, { readCheckpoint }, { summarizeCheckpoint }, { formatCheckpointSummary }] = await Promise.all([
-        readFile(file).catch(() => undefined),
+      const [{ readCheckpoint }, { summarizeCheckpoint }, { formatCheckpointSummary }] = await Promise.all([
         import('../../pt/checkpoint.js'),
         import('../../pt/inspect.js'),
         import('../../pt/format.js'),
       ]);
-      // A file that could not be read goes through readCheckpoint's path checks, which say why in one line.
-      const summary = summarizeCheckpoint(bytes ? readCheckpoint(bytes, file) : readCheckpoint(file));
+      // From the path, not from bytes read here: the reader then reads only the directory, the pickle and the few
+      // storages whose values the summary shows, not the whole file.
+      const summary = summarizeCheckpoint(readCheckpoint(file));
       process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatCheckpointSummary(summary));
     }),
   );
