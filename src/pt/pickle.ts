@@ -110,8 +110,9 @@ class PickleMachine {
       const op = bytes[this.pos++]!;
       // The commonest opcodes of a torch.save pickle (memo traffic, small ints, MARK, empty tuples, False: 33,000 of
       // the official yolov5n.pt's 34,297), done here without a call. Unpickling runs once per process, before V8 has
-      // optimised anything, where every call costs; this took a fifth off readCheckpoint(yolov5n.pt) (61 → 47 ms here). Anything unusual (an unset memo slot, the
-      // stack limit, the end of the data) leaves `pos` just past the opcode and goes to step(), which reports it.
+      // optimised anything, where every call costs; this took a fifth off readCheckpoint(yolov5n.pt), 61 → 47 ms.
+      // Anything unusual (an unset memo slot, the stack limit, the end of the data) leaves `pos` just past the
+      // opcode and goes to step(), which reports it.
       if (stack.length + this.marks.length < this.limits.maxStack && this.pos + 4 <= bytes.length) {
         if (op === 0x68 /* BINGET */) {
           const value = memo[bytes[this.pos]!];
