@@ -98,15 +98,18 @@ export function torchPickleEnvironment(records: Map<string, ZipRecord>): PickleE
   };
 }
 
+const ORDERED_DICT = 'collections.OrderedDict';
+
 function bad(message: string): never {
   throw new EdgeoptError(`corrupt checkpoint: ${message}`);
 }
 
 function construct(callable: PyGlobal, args: PyValue[], kwargs: PyDict | null): PyValue {
-  const full = `${callable.module}.${callable.name}`;
+  // `OrderedDict()` is most of a checkpoint's calls (each module has several): recognised without building its name.
+  const full = callable.name === 'OrderedDict' && callable.module === 'collections' ? ORDERED_DICT : `${callable.module}.${callable.name}`;
   switch (full) {
-    case 'collections.OrderedDict': {
-      const dict: PyDict = { kind: 'dict', entries: [], className: full };
+    case ORDERED_DICT: {
+      const dict: PyDict = { kind: 'dict', entries: [], className: ORDERED_DICT };
       // OrderedDict(iterable_of_pairs) — torch writes OrderedDict() and SETITEMS, but accept both.
       const pairs = args[0];
       if (Array.isArray(pairs)) {
