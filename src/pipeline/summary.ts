@@ -47,7 +47,7 @@ function searchLines(s: SearchRecord): string[] {
     : `output SQNR ${c.fidelity ? `${(c.fidelity.channelSqnrDb ?? c.fidelity.score).toFixed(1)} dB` : 'not measured'} against FP32 (no mAP: ${'minSqnrDb' in s.accuracyBudget ? s.accuracyBudget.why : 'not measured'})`;
   const r = s.recipe;
   return [
-    `int8-auto: the INT8 search chose '${c.label}' (${took}): search verification ${c.latency.p50Ms.toFixed(1)} vs FP32 ${s.fp32.p50Ms.toFixed(1)} ms at 1 thread (${c.speedup.toFixed(2)}x, predicted ${c.predictedMs.toFixed(1)} ms), ${accuracy}`,
+    `int8-auto: the INT8 search chose '${c.label}' (${took}): search verification ${c.latency.p50Ms.toFixed(1)} vs FP32 ${s.fp32.p50Ms.toFixed(1)} ms at 1 thread (${c.speedup.toFixed(2)}x${c.predictedMs !== undefined ? `, predicted ${c.predictedMs.toFixed(1)} ms` : ''}), ${accuracy}`,
     ...(r ? [`  recipe ${s.recipePath}: ${r.float.length} nodes float, ${Object.keys(r.calibration.overrides).length} per-tensor calibrations, bias correction ${r.biasCorrections ? 'on' : 'off'}, rewrites ${r.rewrites.join(', ') || 'none'} (search trace in report.md)`] : []),
   ];
 }

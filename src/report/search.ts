@@ -47,7 +47,7 @@ export function renderSearchSection(search: SearchRecord, chart: (file: string) 
   out.push(`Asked: the fastest static INT8 configuration of this model on this device with ${limit}, within ${search.budgetMinutes.toFixed(1)} minutes. Took ${search.seconds.toFixed(0)} s${search.interrupted ? ' (stopped early by its budget or Ctrl-C: the best configuration so far was kept)' : ''}.`);
   if (search.verdict === 'found' && search.chosen) {
     const c = search.chosen;
-    out.push(`\n**Found:** ${search.reason}. In the search's own verification (side by side with FP32, isolated processes) ${c.label} measured ${ms(c.latency.p50Ms)} against FP32's ${ms(search.fp32.p50Ms)} at 1 thread (predicted ${ms(c.predictedMs)})` +
+    out.push(`\n**Found:** ${search.reason}. In the search's own verification (side by side with FP32, isolated processes) ${c.label} measured ${ms(c.latency.p50Ms)} against FP32's ${ms(search.fp32.p50Ms)} at 1 thread${c.predictedMs !== undefined ? ` (predicted ${ms(c.predictedMs)})` : ''}` +
       (c.latency.practicalP50Ms !== undefined && search.fp32.practicalP50Ms !== undefined ? `, ${ms(c.latency.practicalP50Ms)} against ${ms(search.fp32.practicalP50Ms)} at ${c.latency.practicalThreads} threads` : '') +
       `; the int8-auto rows above are the run's own measurement of the written model.`);
     if (c.accuracy) out.push(`\nPaired mAP50-95 on ${c.accuracy.images} images: ${c.accuracy.map.toFixed(2)} against FP32's ${c.accuracy.fp32Map.toFixed(2)}, drop ${c.accuracy.drop.toFixed(2)} points (95% bootstrap CI ${c.accuracy.ci[0].toFixed(2)} to ${c.accuracy.ci[1].toFixed(2)}).`);

@@ -14,7 +14,8 @@ import type { GraphRewrite, RewriteMatch } from '../rewrite.js';
  * Why: onnxruntime's int8 convolution gathers its input per kernel tap and channel, which with 3 channels is 3 bytes
  * at a time — the 6×6 int8 stem of YOLOv5nu took 9.7 ms here, slower than float (2.4–4 ms); the rearranged 3×3
  * conv on 12 channels took 1.9–2.3 ms in int8. In float the rewrite gains nothing (SpaceToDepth itself costs ~1 ms),
- * so it is not applied by default: the quantization search keeps it only when the int8 model measures faster.
+ * so it is not applied by default: the quantization search (step 3g) verifies its best configuration on the rewritten
+ * graph, with the stem int8, and keeps it only when the harness measures that faster.
  */
 export const stemSpaceToDepth: GraphRewrite = {
   name: 'stem-space-to-depth',

@@ -31,7 +31,7 @@ export function formatAutoQuantize(result: AutoQuantizeSummary): string {
   if (s.steering) lines.push(`  steered on ${s.steering}`);
   if (s.chosen) {
     const c = s.chosen;
-    lines.push(`  latency: ${ms(c.latency.p50Ms)} vs FP32 ${ms(s.fp32.p50Ms)} at 1 thread (${c.speedup.toFixed(2)}x; predicted ${ms(c.predictedMs)})`);
+    lines.push(`  latency: ${ms(c.latency.p50Ms)} vs FP32 ${ms(s.fp32.p50Ms)} at 1 thread (${c.speedup.toFixed(2)}x${c.predictedMs !== undefined ? `; predicted ${ms(c.predictedMs)}` : ''})`);
     if (c.latency.practicalP50Ms !== undefined && s.fp32.practicalP50Ms !== undefined) {
       lines.push(`  practical (${c.latency.practicalThreads} threads): ${ms(c.latency.practicalP50Ms)} vs FP32 ${ms(s.fp32.practicalP50Ms)} (${(s.fp32.practicalP50Ms / c.latency.practicalP50Ms).toFixed(2)}x)`);
     }

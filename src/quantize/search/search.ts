@@ -1,8 +1,9 @@
 import type { LoadedModel } from '../../onnx/types.js';
 import { optimizeGraph } from '../../optimize/index.js';
+import { DEFAULT_REWRITE_NAMES, REWRITE_NAMES } from '../../optimize/rewrites/names.js';
 import { EdgeoptError } from '../../util/errors.js';
 import { silentProgress, type Progress } from '../../util/progress.js';
-import type { CalibrationData, CalibrationSource } from '../calibrate/index.js';
+import { calibrate, type CalibrationData, type CalibrationSource } from '../calibrate/index.js';
 import type { CalibrationMethod } from '../calibrate/methods.js';
 import type { QuantType } from '../math.js';
 import { applyRewrites, recipeFromResult, staticOptionsFor, type QuantizationRecipe, type RecipeChoice, type RecipeFloatNode } from '../recipe.js';
@@ -20,7 +21,8 @@ import { buildUnits, floatNodesOf, type UnitGraph } from './units.js';
  * 3. accuracy recovery on it, steered by fidelity on a fixed image subset disjoint from calibration: SiLU-aware
  *    ranges, bias correction, own scales for the Concats whose shared scale costs fidelity, then float fallback
  *    ranked by harm per millisecond, per-tensor calibration methods;
- * 4. the best candidates verified end to end in the benchmark harness against FP32, then paired mAP;
+ * 4. the best candidates verified end to end in the benchmark harness against FP32 (with them the best configuration
+ *    on the graph of each optional rewrite that matches, such as the SpaceToDepth stem), then paired mAP;
  * 5. the fastest verified candidate within the accuracy budget wins (faster than FP32 at 1 thread, and not slower
  *    in the practical scenario when it was measured) — or none does, and the search says why.
  */
@@ -104,7 +106,7 @@ export interface SearchResult {
   recipe?: QuantizationRecipe;
   report?: StaticQuantizeResult['report'];
   fp32: LatencyFigures;
-  chosen?: { label: string; latency: LatencyFigures; predictedMs: number; fidelity?: FidelityScore; accuracy?: PairedAccuracy; speedup: number };
+  chosen?: { label: string; latency: LatencyFigures; predictedMs?: number; fidelity?: FidelityScore; accuracy?: PairedAccuracy; speedup: number };
   trace: TraceEntry[];
   latencyModel: Pick<LatencyModel, 'fit' | 'perElement' | 'fixedMs'> & { units: number };
   /** What the fidelity figure steered on (detection agreement, or output SQNR and why). */
@@ -119,8 +121,11 @@ interface Candidate {
   choice: RecipeChoice;
   int8: Set<number>;
   rewritten: LoadedModel;
+  /** Statistics for a rewritten graph's own tensors beside the shared ones (optional rewrites); else the shared pass. */
+  calibrationData?: CalibrationData;
   result?: StaticQuantizeResult;
-  predictedMs: number;
+  /** The latency model's figure; none for a graph the model was not fitted on (an optional rewrite's). */
+  predictedMs?: number;
   fidelity?: FidelityScore;
   latency?: LatencyFigures;
   accuracy?: PairedAccuracy;
@@ -201,7 +206,7 @@ export async function searchQuantization(model: LoadedModel, options: SearchOpti
   const build = async (c: Candidate): Promise<StaticQuantizeResult> => {
     c.result ??= await quantizeStatic(c.rewritten, {
       ...staticOptionsFor(c.choice),
-      calibrationData,
+      calibrationData: c.calibrationData ?? calibrationData,
       calibration: options.calibration,
     });
     return c.result;
@@ -388,7 +393,7 @@ export async function searchQuantization(model: LoadedModel, options: SearchOpti
     if (!budget.allows(20_000)) return undefined;
     const defaultsScore = await evaluate(defaults, 'candidate');
     const bestScore = best.fidelity?.score;
-    const gapMs = defaults.predictedMs - best.predictedMs;
+    const gapMs = defaults.predictedMs! - best.predictedMs!;
     if (bestScore === undefined || bestScore >= defaultsScore || gapMs <= 0) return undefined;
     const averageHarmPerMs = (defaultsScore - bestScore) / gapMs;
     const switches: Array<{ u: number; perMs: number }> = [];
@@ -397,7 +402,7 @@ export async function searchQuantization(model: LoadedModel, options: SearchOpti
       const int8 = new Set(defaults.int8);
       if (best.int8.has(u)) int8.add(u);
       else int8.delete(u);
-      const savedMs = defaults.predictedMs - predicted(int8);
+      const savedMs = defaults.predictedMs! - predicted(int8);
       if (savedMs <= 0) continue;
       const c = candidate(`static-mode defaults, unit ${units.units[u]!.nodes[0]} ${best.int8.has(u) ? 'int8' : 'float'}`, int8, extra, defaultReasons);
       const perMs = (defaultsScore - (await evaluate(c, 'harm'))) / savedMs;
@@ -416,6 +421,50 @@ export async function searchQuantization(model: LoadedModel, options: SearchOpti
       }
     }
     return candidate(`static-mode defaults + ${switches.length} of the fastest's ${switches.length === 1 ? 'choice' : 'choices'}`, int8, extra, reasons);
+  }
+
+  // 3g. Optional exact rewrites: the ones not applied by default because in float they gain nothing, but which give
+  // a unit a form with a fast int8 kernel (the SpaceToDepth stem: a 6×6/2 conv on 3 channels is slow in int8, its
+  // 3×3 equivalent on 12 channels is not). Each that matches this model is tried on the best configuration with the
+  // units it rewrote in int8 (what it is for), and is kept only where the harness measures it faster than the rest.
+  for (const c of await optionalRewriteCandidates()) fallback.candidates.push(c);
+
+  async function optionalRewriteCandidates(): Promise<Candidate[]> {
+    const out: Candidate[] = [];
+    for (const name of REWRITE_NAMES.filter((n) => !DEFAULT_REWRITE_NAMES.includes(n))) {
+      if (!budget.allows(30_000)) break;
+      const applied = optimizeGraph(base, { rewrites: [name] });
+      const nodes = applied.report.applied[0]?.nodes ?? [];
+      if (nodes.length === 0) continue;
+      // The rewritten graph's new tensors (a SpaceToDepth output) need ranges: one short pass over those alone.
+      const known = new Set(base.graph.node.flatMap((n) => n.output));
+      const added = applied.model.graph.node.flatMap((n) => n.output).filter((t) => t && !known.has(t));
+      let data = calibrationData;
+      if (added.length > 0) {
+        const source = options.calibration;
+        progress.step(`search: calibrating the ${added.length} new tensor${added.length === 1 ? '' : 's'} of the ${name} graph`);
+        const extra = source ? await calibrate(applied.model, added, source) : undefined;
+        if (!extra || added.some((t) => !extra.stats.has(t))) {
+          log({ phase: 'candidate', label: `${best.label} + ${name}`, note: 'not tried: the calibration samples could not be read again for its new tensors' });
+          continue;
+        }
+        data = { ...calibrationData, stats: new Map([...calibrationData.stats, ...extra.stats]) };
+      }
+      const int8 = new Set(best.int8);
+      const reasons = reasonsOf(best, units);
+      for (const node of nodes) {
+        const u = units.unitOf.get(node);
+        if (u === undefined) continue;
+        int8.add(u);
+        reasons.delete(u);
+      }
+      const choice: RecipeChoice = { ...best.choice, rewrites: [...best.choice.rewrites, name], float: floatList(units, int8, reasons) };
+      const c: Candidate = { label: `${best.label} + ${name}`, int8, choice, rewritten: applied.model, calibrationData: data };
+      c.fidelity = await options.measure.fidelity((await build(c)).model);
+      log({ phase: 'candidate', label: c.label, floatUnits: units.units.length - int8.size, fidelity: c.fidelity, note: `rewrote ${nodes.join(', ')}; not in the latency model, measured in the harness` });
+      out.push(c);
+    }
+    return out;
   }
 
   // Every verified candidate has its fidelity (without eval data it is what accepts or rejects it).
@@ -541,6 +590,16 @@ function floatList(units: UnitGraph, int8: ReadonlySet<number>, reasons?: Map<nu
     for (const node of u.nodes) if (floatNodes.has(node)) list.push({ node, reason: reasons?.get(u.id) ?? 'float' });
   }
   return list;
+}
+
+/** Why each of a candidate's float units is float, from its choice's float list. */
+function reasonsOf(c: Candidate, units: UnitGraph): Map<number, string> {
+  const reasons = new Map<number, string>();
+  for (const f of c.choice.float) {
+    const u = units.unitOf.get(f.node);
+    if (u !== undefined && !reasons.has(u)) reasons.set(u, f.reason);
+  }
+  return reasons;
 }
 
 /** Why int8 does not pay on this device, in the profile's terms: the units where int8 is slower, summed. */
