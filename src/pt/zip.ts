@@ -16,23 +16,26 @@ import { EdgeoptError } from '../util/errors.js';
  */
 export interface ByteSource {
   readonly size: number;
+  /** True when every read is a fresh array (a file), false when it is a view into bytes the caller holds. */
+  readonly copies: boolean;
   /** `length` bytes from `offset`; callers keep the range within `size`. */
   read(offset: number, length: number): Uint8Array;
 }
 
 export function memorySource(bytes: Uint8Array): ByteSource {
-  return { size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length) };
+  return { size: bytes.length, copies: false, read: (offset, length) => bytes.subarray(offset, offset + length) };
 }
 
 /**
- * A file whose `statSync` was `opened`, opened for each read (so no descriptor outlives the call that needed it). Each read is a fresh, aligned
- * array, so typed-array views of a storage stay possible. Storages may be read well after the directory was: a
+ * A file whose `statSync` was `opened`, opened for each read (so no descriptor outlives the call that needed it).
+ * Each read is a fresh array. Storages may be read well after the directory was: a
  * training run that rewrites last.pt meanwhile would hand out another file's bytes, so every read first checks that
  * the file still has the size and modification time it had when it was opened.
  */
 export function fileSource(path: string, opened: { size: number; mtimeMs: number }): ByteSource {
   return {
     size: opened.size,
+    copies: true,
     read(offset, length) {
       const out = new Uint8Array(length);
       let fd: number | undefined;
@@ -114,6 +117,8 @@ const ZIP64_EOCD_SIGNATURE = 0x06064b50;
 const CENTRAL_SIGNATURE = 0x02014b50;
 const LOCAL_SIGNATURE = 0x04034b50;
 const STORED = 0;
+/** Bytes read past a local header's fixed 30 in the hope of covering its name and extra field (see entryData). */
+const LOCAL_HEADER_SLACK = 256;
 const DEFLATED = 8;
 
 interface ZipEntry {
@@ -249,12 +254,18 @@ function checkEntry(from: ByteSource, entry: ZipEntry, source: string): void {
  */
 function entryData(from: ByteSource, entry: ZipEntry, source: string): Uint8Array {
   const at = entry.localOffset;
-  const header = from.read(at, 30);
-  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  // One read for the local header, its name and extra field, and the data, which is one file open per storage, not
+  // two. The header's variable part is guessed at most LOCAL_HEADER_SLACK bytes (torch's are a short name and the
+  // padding that aligns the data to 64 bytes); a longer one costs a second read.
+  const chunk = from.read(at, Math.min(from.size - at, 30 + LOCAL_HEADER_SLACK + entry.compressedSize));
+  const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (view.getUint32(0, true) !== LOCAL_SIGNATURE) throw corrupt(source, `entry '${entry.name}' has no local header`);
-  const start = at + 30 + view.getUint16(26, true) + view.getUint16(28, true);
-  if (start + entry.compressedSize > from.size) throw corrupt(source, `entry '${entry.name}' runs past the end of the file`);
-  const data = from.read(start, entry.compressedSize);
+  const skip = 30 + view.getUint16(26, true) + view.getUint16(28, true);
+  if (at + skip + entry.compressedSize > from.size) throw corrupt(source, `entry '${entry.name}' runs past the end of the file`);
+  let data = skip + entry.compressedSize <= chunk.length ? chunk.subarray(skip, skip + entry.compressedSize) : from.read(at + skip, entry.compressedSize);
+  // Typed-array views of a storage need its bytes aligned. A view into bytes held in memory stays a view (torch aligns
+  // its entries in the file); a chunk read from a file starts at the header, so its data is copied out to align it.
+  if (from.copies && data.byteOffset % 8 !== 0) data = data.slice();
   if (entry.method === STORED) return data;
   const { inflateSync } = createRequire(import.meta.url)('fflate') as typeof import('fflate');
   let inflated: Uint8Array;

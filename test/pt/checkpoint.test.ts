@@ -295,6 +295,20 @@ describe('a checkpoint read from its path', () => {
     expect(errorOf(() => torchTensorToFloat32(tensor))).toBe(`${path} changed while it was being read; read it again once nothing writes to it`);
   });
 
+  it('reads an entry whose local header is longer than one read covers, and aligns every storage it reads', () => {
+    // A 300-character storage key makes the entry's name longer than the bytes read past its header in one go.
+    const key = 'k'.repeat(300);
+    const pickle = P.pickleBytes(P.proto(2), ...P.dict([[P.str('w'), P.tensor({ storageType: 'FloatStorage', key, numel: 3, shape: [3], stride: [1] })], [P.str('h'), P.tensor({ storageType: 'HalfStorage', key: '1', numel: 2, shape: [2], stride: [1] })]]), P.STOP);
+    const path = join(dir, 'long-name.pt');
+    writeFileSync(path, P.torchZip(pickle, { [key]: f32(1.5, -2, 4), '1': u16(0x3c00, 0xc000) }));
+    const ck = readCheckpoint(path);
+    const w = pyGet(ck.root, 'w') as TorchTensor;
+    const h = pyGet(ck.root, 'h') as TorchTensor;
+    expect(Array.from(torchTensorToFloat32(w))).toEqual([1.5, -2, 4]);
+    expect(Array.from(torchTensorToFloat32(h))).toEqual([1, -2]);
+    for (const t of [w, h]) expect(t.storage.bytes.byteOffset % 8).toBe(0);
+  });
+
   it.skipIf(!hasAssets)('gives every tensor of the official yolov5n.pt the values read from its bytes', () => {
     const path = asset('models', 'yolov5n.pt');
     // Compared as bytes: 1.9 M numbers through toEqual would take seconds.
