@@ -298,7 +298,7 @@ describe('a checkpoint read from its path', () => {
   it('reads an entry whose local header is longer than one read covers, and aligns every storage it reads', () => {
     // A 300-character storage key makes the entry's name longer than the bytes read past its header in one go.
     const key = 'k'.repeat(300);
-    const pickle = P.pickleBytes(P.proto(2), ...P.dict([[P.str('w'), P.tensor({ storageType: 'FloatStorage', key, numel: 3, shape: [3], stride: [1] })], [P.str('h'), P.tensor({ storageType: 'HalfStorage', key: '1', numel: 2, shape: [2], stride: [1] })]]), P.STOP);
+    const pickle = P.pickleBytes(P.proto(2), P.dict([[P.str('w'), P.tensor({ storageType: 'FloatStorage', key, numel: 3, shape: [3], stride: [1] })], [P.str('h'), P.tensor({ storageType: 'HalfStorage', key: '1', numel: 2, shape: [2], stride: [1] })]]), P.STOP);
     const path = join(dir, 'long-name.pt');
     writeFileSync(path, P.torchZip(pickle, { [key]: f32(1.5, -2, 4), '1': u16(0x3c00, 0xc000) }));
     const ck = readCheckpoint(path);
