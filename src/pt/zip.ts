@@ -12,7 +12,8 @@ import { EdgeoptError } from '../util/errors.js';
 /**
  * Where a zip's bytes come from: a buffer already in memory, or a file read piece by piece. Reading a file whole
  * costs more than everything else `edgeopt inspect` does with a .pt (14 ms for the 4 MB yolov5n.pt here, against
- * 0.4 ms for the 120 KB of directory and pickle it needs); a storage's bytes are read when something asks for them.
+ * 0.4 ms for a 100 KB read, about the size of its directory and pickle); a storage's bytes are read when something
+ * asks for them.
  */
 export interface ByteSource {
   readonly size: number;
