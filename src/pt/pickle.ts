@@ -104,6 +104,8 @@ class PickleMachine {
     const bytes = this.bytes;
     const stack = this.stack;
     const memo = this.memo;
+    const marks = this.marks;
+    const maxStack = this.limits.maxStack;
     for (;;) {
       if (this.pos >= bytes.length) fail('ran off the end of the data without a STOP opcode');
       const at = this.pos;
@@ -113,7 +115,7 @@ class PickleMachine {
       // optimised anything, where every call costs; this took a fifth off readCheckpoint(yolov5n.pt), 61 → 47 ms.
       // Anything unusual (an unset memo slot, the stack limit, the end of the data) leaves `pos` just past the
       // opcode and goes to step(), which reports it.
-      if (stack.length + this.marks.length < this.limits.maxStack && this.pos + 4 <= bytes.length) {
+      if (stack.length + marks.length < maxStack && this.pos + 4 <= bytes.length) {
         if (op === 0x68 /* BINGET */) {
           const value = memo[bytes[this.pos]!];
           if (value !== undefined) {
@@ -123,7 +125,7 @@ class PickleMachine {
           }
         } else if (op === 0x72 /* LONG_BINPUT */ || op === 0x71 /* BINPUT */) {
           const index = op === 0x71 ? bytes[this.pos]! : bytes[this.pos]! | (bytes[this.pos + 1]! << 8) | (bytes[this.pos + 2]! << 16) | (bytes[this.pos + 3]! * 2 ** 24);
-          const lastMark = this.marks.length > 0 ? this.marks[this.marks.length - 1]! : 0;
+          const lastMark = marks.length > 0 ? marks[marks.length - 1]! : 0;
           if (stack.length > lastMark) {
             const value = stack[stack.length - 1] as PyValue;
             // An overwrite, or the next free slot; step()'s memoPut bounds and counts anything else.
@@ -154,7 +156,7 @@ class PickleMachine {
           stack.push(null);
           continue;
         } else if (op === 0x28 /* MARK */) {
-          this.marks.push(stack.length);
+          marks.push(stack.length);
           continue;
         }
       }
@@ -293,8 +295,11 @@ class PickleMachine {
     const entries = dict.entries;
     let index = this.dictIndex.get(dict);
     if (!index && entries.length < SCAN_LIMIT) {
+      // String keys (a module's attribute names) compare directly, without a call per entry scanned.
+      const stringKey = typeof key === 'string';
       for (let i = 0; i < entries.length; i++) {
-        if (sameKey(entries[i]![0], key)) {
+        const existing = entries[i]![0];
+        if (stringKey ? existing === key : sameKey(existing, key)) {
           entries[i]![1] = value;
           return;
         }
